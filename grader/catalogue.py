@@ -1,0 +1,114 @@
+"""The exercise catalogue (``catalogue.toml``) as typed records."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
+_SIGNATURE = re.compile(r"^(?P<name>\w+)\((?P<params>.*)\)$")
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    name: str
+    points: int
+    summary: str
+    hint: str
+    hint2: str
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    params: tuple[str, ...]
+    signature: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "params": list(self.params), "signature": self.signature}
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    id: str
+    title: str
+    title_zh: str
+    timeout: float
+    start_methods: tuple[str, ...]
+    api: tuple[FunctionInfo, ...]
+    checks: tuple[CheckInfo, ...]
+
+    @property
+    def number(self) -> str:
+        """``01`` for ``ex01_process_lock``."""
+        return self.id[2:4]
+
+    @property
+    def max_score(self) -> int:
+        return sum(check.points for check in self.checks)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.py"
+
+
+def parse_signature(text: str) -> FunctionInfo:
+    """``task(i, lock, delay=1.0)`` -> its name and parameter names."""
+    match = _SIGNATURE.match(text.strip())
+    if not match:
+        raise ValueError(f"not a signature: {text!r}")
+    params = tuple(
+        part.split("=")[0].strip() for part in match["params"].split(",") if part.strip()
+    )
+    return FunctionInfo(match["name"], params, text.strip())
+
+
+@cache
+def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[ExerciseInfo, ...]:
+    with open(path, "rb") as file:
+        data = tomllib.load(file)
+    exercises = []
+    for entry in data["exercise"]:
+        checks = tuple(
+            CheckInfo(
+                name=check["name"],
+                points=int(check["points"]),
+                summary=check["summary"],
+                hint=check["hint"],
+                hint2=check["hint2"],
+                requires=tuple(check.get("requires", ())),
+            )
+            for check in entry["check"]
+        )
+        exercises.append(
+            ExerciseInfo(
+                id=entry["id"],
+                title=entry["title"],
+                title_zh=entry["title_zh"],
+                timeout=float(entry["timeout"]),
+                start_methods=tuple(entry.get("start_methods", ())),
+                api=tuple(parse_signature(sig) for sig in entry["api"]),
+                checks=checks,
+            )
+        )
+    return tuple(exercises)
+
+
+def find_exercise(key: str) -> ExerciseInfo | None:
+    """An exercise by id (``ex01_process_lock``), number (``01`` or ``1``) or short id (``ex01``)."""
+    for exercise in load_catalogue():
+        if key in (exercise.id, exercise.number, exercise.id[:4]) or (
+            key.isdigit() and int(key) == int(exercise.number)
+        ):
+            return exercise
+    return None

@@ -1,0 +1,81 @@
+"""``python -m grader``: grade a submission folder and print the score table.
+
+Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .catalogue import ExerciseInfo, find_exercise, load_catalogue
+from .grading import DEFAULT_JOBS, grade
+from .report import render
+
+EXIT_FULL_MARKS = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+START_METHODS = ("fork", "spawn", "forkserver")
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Grade Lockstep exercises. Each exercise runs in fresh processes, under "
+                    "every start method, and is never imported into the grader.",
+    )
+    cli.add_argument("exercises", nargs="*", metavar="EXERCISE",
+                     help="exercise id or number (01, ex01_process_lock); default: all")
+    cli.add_argument("--submission", type=Path, default=Path("exercises"),
+                     help="folder holding the exercise modules (default: exercises/)")
+    cli.add_argument("--json", type=Path, metavar="PATH",
+                     help="also write the results as lockstep/result/v1 JSON to PATH")
+    cli.add_argument("--hints", action="store_true",
+                     help="add the second, more direct hint to each failed check")
+    cli.add_argument("--start-method", action="append", choices=START_METHODS, dest="methods",
+                     help="grade under this start method only (repeatable; default: all)")
+    cli.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                     help=f"runs at once (default: {DEFAULT_JOBS})")
+    cli.add_argument("--quiet", action="store_true", help="print the score table only")
+    return cli
+
+
+def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
+    """The exercises named, or the message for an unknown name."""
+    if not keys:
+        return list(load_catalogue())
+    chosen = []
+    for key in keys:
+        exercise = find_exercise(key)
+        if exercise is None:
+            valid = "\n".join(f"  {e.number}  {e.id}" for e in load_catalogue())
+            return f"unknown exercise {key!r}; the exercises are:\n{valid}"
+        if exercise not in chosen:
+            chosen.append(exercise)
+    return chosen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    chosen = select(args.exercises)
+    if isinstance(chosen, str):
+        print(f"error: {chosen}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.submission.is_dir():
+        print(f"error: the submission folder {args.submission} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = grade(args.submission, chosen, start_methods=args.methods, jobs=args.jobs,
+                       hint_level=2 if args.hints else 1)
+    except Exception:
+        print("error: the grader itself failed (not your code). Please report this:",
+              file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_USAGE
+    print(render(result, verbose=not args.quiet))
+    if args.json:
+        result.write_json(args.json)
+    return EXIT_FULL_MARKS if result.score == result.max_score else EXIT_FAILED

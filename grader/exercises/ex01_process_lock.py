@@ -1,0 +1,185 @@
+"""ex01: three processes, one lock: arrive, stay a while, leave, one at a time.
+
+The children of ``task`` are held at a common start (the probe's rendezvous), so a missing
+lock lets them in together on every run, even under spawn where they start 100 ms apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..checking import Checks, Failure, Runs
+from ..evidence import timeline, who
+from ..runner import Call, Run, Scenario
+
+N = 3
+FAIL_N = 4
+FAILING = 2
+_LINE = re.compile(r"^进程(\d+)(来了|走了)$")
+
+
+def scenarios() -> list[Scenario]:
+    return [
+        Scenario("main", (Call("main", {"n": N, "delay": 0.25}),),
+                 rendezvous={"target": "task", "count": N}),
+        Scenario("fail", (Call("main", {"n": FAIL_N, "delay": 0.1, "fail": FAILING}),),
+                 rendezvous={"target": "task", "count": FAIL_N}),
+    ]
+
+
+checks = Checks()
+
+
+def events(run: Run) -> list[tuple[int, str, int]]:
+    """(pid, 来了 or 走了, i) for each arrival or departure line, in the order printed."""
+    found = []
+    for line in run.trace.out():
+        match = _LINE.match(line.text.strip())
+        if match:
+            found.append((line.pid, match[2], int(match[1])))
+    return found
+
+
+def overlaps(run: Run) -> Failure | None:
+    """Two processes inside at once: an arrival not directly followed by its departure."""
+    inside: tuple[int, int] | None = None
+    for pid, action, i in events(run):
+        if action == "来了":
+            if inside is not None:
+                return Failure(
+                    observed=f"进程{i}来了 was printed while 进程{inside[1]} was still inside "
+                             f"(before 进程{inside[1]}走了): two processes held the critical "
+                             "section at once",
+                    expected="each 进程i来了 followed directly by 进程i走了 from the same process",
+                    evidence=timeline(run),
+                )
+            inside = (pid, i)
+        else:
+            if inside is None or inside != (pid, i):
+                return Failure(
+                    observed=f"进程{i}走了 by {who(run, pid)} without its own arrival just before it",
+                    expected="each 进程i来了 followed directly by 进程i走了 from the same process",
+                    evidence=timeline(run),
+                )
+            inside = None
+    return None
+
+
+@checks("one_at_a_time", "main")
+def one_at_a_time(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    if not events(run):
+        return Failure(
+            observed=f"{run.trace.calls[0].signature()} printed no 进程i来了 line",
+            expected=f"{N} processes printing 进程i来了 and 进程i走了",
+            evidence=timeline(run),
+        )
+    return overlaps(run)
+
+
+@checks("each_once", "main")
+def each_once(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    seen = events(run)
+    expected = sorted((action, i) for i in range(1, N + 1) for action in ("来了", "走了"))
+    if sorted((action, i) for _, action, i in seen) != expected:
+        return Failure(
+            observed=f"main(n={N}) printed these arrivals and departures",
+            expected=f"进程i来了 and 进程i走了 exactly once for each i in 1..{N}",
+            evidence=timeline(run),
+        )
+    children = {p.pid for p in run.trace.children()}
+    printers: dict[int, set[int]] = {}
+    for pid, _, i in seen:
+        printers.setdefault(i, set()).add(pid)
+    for i, pids in sorted(printers.items()):
+        if len(pids) != 1 or not pids <= children:
+            return Failure(
+                observed=f"the lines of 进程{i} came from {', '.join(who(run, p) for p in pids)}",
+                expected="both lines of 进程i printed by the same child process, one child per i",
+                evidence=timeline(run),
+            )
+    if len({next(iter(pids)) for pids in printers.values()}) != N:
+        return Failure(
+            observed="one child process printed the lines of several i",
+            expected=f"{N} different child processes, one per i",
+            evidence=timeline(run),
+        )
+    return None
+
+
+@checks("started_together", "main")
+def started_together(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    children = [p for p in run.trace.children() if p.target == "task"]
+    if len(children) < N:
+        return Failure(
+            observed=f"main(n={N}) started {len(children)} processes running task",
+            expected=f"{N} processes running task",
+        )
+    last_start = max(p.started for p in children)
+    first_end = min(p.ended if p.ended is not None else float("inf") for p in children)
+    if last_start >= first_end:
+        spans = tuple(
+            f"{who(run, p.pid)}: started {p.started:.3f}s, ended "
+            + (f"{p.ended:.3f}s" if p.ended is not None else "-")
+            for p in children
+        )
+        return Failure(
+            observed="a child ended before the last one was started: the processes ran one "
+                     "after the other, never alive together",
+            expected="all the children started first, then joined, so the lock is what "
+                     "keeps them apart",
+            evidence=spans,
+        )
+    return None
+
+
+@checks("main_waits", "main")
+def main_waits(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    call = run.trace.calls[0]
+    running = [p for p in run.trace.children()
+               if p.pid in call.live_after or (p.ended is not None and call.ended is not None
+                                               and p.ended > call.ended)]
+    if running:
+        return Failure(
+            observed=f"main() returned while {', '.join(who(run, p.pid) for p in running)} "
+                     "still ran",
+            expected="main() to return only after every child has exited",
+        )
+    return None
+
+
+@checks("released_on_error", "fail")
+def released_on_error(runs: Runs) -> Failure | None:
+    run = runs["fail"]
+    seen = [(action, i) for _, action, i in events(run)]
+    missing = [f"进程{i}{action}" for i in range(1, FAIL_N + 1) for action in ("来了", "走了")
+               if (action, i) not in seen and not (i == FAILING and action == "走了")]
+    if missing:
+        return Failure(
+            observed=f"with process {FAILING} raising RuntimeError inside, "
+                     f"{', '.join(missing)} never appeared",
+            expected="every other process still to get in and out",
+            evidence=timeline(run),
+        )
+    return overlaps_ignoring_failed(run)
+
+
+def overlaps_ignoring_failed(run: Run) -> Failure | None:
+    """One at a time in the run where one process raises: its arrival ends with the error."""
+    inside: int | None = None
+    failed_pid = next((pid for pid, action, i in events(run) if i == FAILING), None)
+    for pid, action, i in events(run):
+        if action == "来了":
+            if inside is not None and inside != failed_pid:
+                return Failure(
+                    observed=f"进程{i}来了 was printed while another process was still inside",
+                    expected="one process at a time, even when one of them raises",
+                    evidence=timeline(run),
+                )
+            inside = pid
+        else:
+            inside = None
+    return None

@@ -1,0 +1,248 @@
+"""Grade a submission: make every exercise's runs in parallel, then judge each check.
+
+Every check is judged under every start method of its exercise; it passes only if it passes
+under all of them, and a failure names the start method it appeared under.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from . import evidence
+from .catalogue import CheckInfo, ExerciseInfo
+from .checking import Check, Checks, Failure
+from .results import CheckResult, ExerciseResult, GradeResult, Status
+from .runner import Run, Scenario, run
+
+DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
+"""Runs at once: they mostly sleep or wait, so more than the cores."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One exercise's runs, keyed by (start method, scenario name); a scenario that hung
+    under its first start method is not run again under the others."""
+
+    exercise: ExerciseInfo
+    definition: ModuleType
+    runs: dict[str, Future[dict[str | None, Run]]]
+
+
+def definition_of(exercise: ExerciseInfo) -> ModuleType:
+    """The module in ``grader/exercises`` holding the exercise's scenarios and checks."""
+    return importlib.import_module(f"{__package__}.exercises.{exercise.id}")
+
+
+class _Runner:
+    """Makes runs with at most ``jobs`` of them at once."""
+
+    def __init__(self, submission: Path, jobs: int) -> None:
+        self.submission = submission
+        self.slots = threading.BoundedSemaphore(jobs)
+
+    def one(self, scenario: Scenario, module: str, api: list[dict[str, Any]]) -> Run:
+        with self.slots:
+            return run(scenario, self.submission, module, api)
+
+    def chain(
+        self, scenario: Scenario, methods: Sequence[str | None], module: str,
+        api: list[dict[str, Any]],
+    ) -> dict[str | None, Run]:
+        """The first start method, then the others at once unless the first hung or did
+        not load (the others would only repeat it)."""
+        first = self.one(replace(scenario, start_method=methods[0]), module, api)
+        done = {methods[0]: first}
+        if first.timed_out or not first.trace.loaded:
+            return done
+        with ThreadPoolExecutor(max_workers=max(1, len(methods) - 1)) as pool:
+            others = {
+                method: pool.submit(self.one, replace(scenario, start_method=method), module, api)
+                for method in methods[1:]
+            }
+            done.update({method: future.result() for method, future in others.items()})
+        return done
+
+
+def grade(
+    submission: Path,
+    exercises: Sequence[ExerciseInfo],
+    *,
+    start_methods: Sequence[str] | None = None,
+    jobs: int = DEFAULT_JOBS,
+    hint_level: int = 1,
+) -> GradeResult:
+    """Grade ``exercises`` of the submission folder; never raises for a broken submission."""
+    started = time.monotonic()
+    runner = _Runner(submission, jobs)
+    plans: list[Plan | ExerciseResult] = []
+    with ThreadPoolExecutor(max_workers=64, thread_name_prefix="lockstep-chain") as pool:
+        for exercise in exercises:
+            if not (submission / exercise.filename).is_file():
+                plans.append(_missing(exercise, submission))
+                continue
+            definition = definition_of(exercise)
+            methods: list[str | None] = [
+                m for m in exercise.start_methods if not start_methods or m in start_methods
+            ]
+            api = [function.to_json() for function in exercise.api]
+            chains = {
+                scenario.name: pool.submit(
+                    runner.chain, replace(scenario, deadline=exercise.timeout),
+                    methods or [None], exercise.id, api,
+                )
+                for scenario in definition.scenarios()
+            }
+            plans.append(Plan(exercise, definition, chains))
+        results = [
+            plan if isinstance(plan, ExerciseResult) else _judge(plan, hint_level, started)
+            for plan in plans
+        ]
+    return GradeResult(str(submission), tuple(results))
+
+
+def _missing(exercise: ExerciseInfo, submission: Path) -> ExerciseResult:
+    message = (
+        f"{submission / exercise.filename} is missing. Each exercise is one file named "
+        f"{exercise.filename} in the submission folder; was it renamed or moved?"
+    )
+    return _all_checks(exercise, "error", message)
+
+
+def _all_checks(exercise: ExerciseInfo, status: Status, message: str) -> ExerciseResult:
+    return ExerciseResult(
+        exercise.id,
+        exercise.title,
+        tuple(CheckResult(c.name, status, 0, c.points, message, c.summary) for c in exercise.checks),
+    )
+
+
+def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
+    """Why the module could not be graded at all (it does not load), or None."""
+    for attempt in runs:
+        error = attempt.trace.load_error
+        if error is None:
+            continue
+        name = exercise.filename
+        if error.get("reason") == "syntax":
+            return (f"{name} has a syntax error at line {error.get('line')}: {error.get('message')}"
+                    f"\n    {error.get('code', '')}\nFix it, then run `python {name}` to check.")
+        if error.get("reason") == "api":
+            return f"{name}: {error.get('message')}"
+        frames = error.get("frames") or []
+        where = f" at line {frames[-1]['line']} (`{frames[-1]['code']}`)" if frames else ""
+        return (f"importing {name} raised {error.get('type')}: {error.get('message')}{where}. "
+                "Code at the top level of the module runs on import; keep the program under "
+                "`if __name__ == \"__main__\":`.")
+    for attempt in runs:
+        if attempt.trace.loaded:
+            continue
+        if attempt.timed_out:
+            failure = evidence.hang(attempt)
+            where = "\n".join(failure.evidence[:2])
+            return (f"importing {exercise.filename} did not finish within "
+                    f"{attempt.scenario.deadline:g} s:\n{where}\nIs the call to main() inside "
+                    "`if __name__ == \"__main__\":`?")
+        return (f"{exercise.filename} ended the program while it was being imported (exit code "
+                f"{attempt.exit_code}). Code at the top level runs on import: keep sys.exit() and "
+                "the program itself under `if __name__ == \"__main__\":`.")
+    return None
+
+
+def _judge(plan: Plan, hint_level: int, started: float) -> ExerciseResult:
+    exercise = plan.exercise
+    finished = {
+        (method, name): attempt
+        for name, future in plan.runs.items()
+        for method, attempt in future.result().items()
+    }
+    duration = time.monotonic() - started
+    problem = load_problem(exercise, list(finished.values()))
+    if problem is not None:
+        return replace(_all_checks(exercise, "error", problem), duration=duration)
+    methods = list(dict.fromkeys(method for method, _ in finished))
+    checks: Checks = plan.definition.checks
+    verdicts = {
+        info.name: _verdict(checks.get(info.name), methods, finished) for info in exercise.checks
+    }
+    results = []
+    told: dict[str, str] = {}
+    for info in exercise.checks:
+        status, failure, failed_under = verdicts[info.name]
+        blockers = [name for name in info.requires if verdicts[name][0] != "passed"]
+        result = _result(info, status, failure, failed_under, blockers, hint_level)
+        if failure is not None and failure.observed in told:
+            # The same failure (a hang, an exception) sinks several checks: tell it once.
+            first = told[failure.observed]
+            message = f"{failure.observed}: see {first} above.\nHint: {info.hint}"
+            result = replace(result, message=message)
+        elif failure is not None:
+            told[failure.observed] = info.name
+        results.append(result)
+    return ExerciseResult(exercise.id, exercise.title, tuple(results), duration)
+
+
+def _verdict(
+    check: Check, methods: Sequence[str | None], finished: dict[tuple[str | None, str], Run]
+) -> tuple[Status, Failure | None, list[str | None]]:
+    status: Status = "passed"
+    first: Failure | None = None
+    failed_under: list[str | None] = []
+    for method in methods:
+        if any((method, name) not in finished for name in check.runs):
+            continue  # not repeated under this method: it already hung under the first one
+        runs = {name: finished[(method, name)] for name in check.runs}
+        failure = None
+        for name in check.runs:
+            failure = evidence.unexpected(runs[name], check.expect_raise)
+            if failure is not None:
+                break
+        timed_out = failure is not None and any(r.timed_out for r in runs.values())
+        if failure is None:
+            failure = check.evaluate(runs)
+        if failure is None:
+            continue
+        failed_under.append(method)
+        if first is None:
+            first, status = failure, "timeout" if timed_out else "failed"
+    return status, first, failed_under
+
+
+def _result(
+    info: CheckInfo,
+    status: Status,
+    failure: Failure | None,
+    failed_under: list[str | None],
+    blockers: list[str],
+    hint_level: int,
+) -> CheckResult:
+    if failure is None and blockers:
+        message = (f"This part behaves, but it earns its points only together with "
+                   f"{', '.join(blockers)}: fix that first.")
+        return CheckResult(info.name, "failed", 0, info.points, message, info.summary)
+    if failure is None:
+        return CheckResult(info.name, "passed", info.points, info.points, "", info.summary)
+    method = failed_under[0]
+    under = f"Under the {method} start method: " if method else ""
+    parts = [f"{under}{failure.observed}.", f"Expected: {failure.expected}."]
+    if failure.evidence:
+        parts.append("\n".join(f"    {line}" for line in failure.evidence))
+    others = [m for m in failed_under[1:] if m]
+    if others:
+        parts.append(f"(Also under: {', '.join(others)}.)")
+    parts.append(f"Hint: {info.hint}")
+    if hint_level >= 2:
+        parts.append(f"More help: {info.hint2}")
+    location = failure.location
+    return CheckResult(
+        info.name, status, 0, info.points, "\n".join(parts), info.summary,
+        file=location.file if location else None, line=location.line if location else None,
+    )

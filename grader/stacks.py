@@ -1,0 +1,79 @@
+"""Where a hung process is stuck: its threads' stacks, read from a ``faulthandler`` dump."""
+
+from __future__ import annotations
+
+import linecache
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_THREAD = re.compile(r"^(Current thread|Thread) (0x[0-9a-fA-F]+)")
+_FRAME = re.compile(r'^\s+File "(?P<file>.*)", line (?P<line>\d+) in (?P<function>.*)$')
+
+
+@dataclass(frozen=True)
+class Frame:
+    file: str
+    line: int
+    function: str
+
+    @property
+    def code(self) -> str:
+        """The source line, stripped (empty when the file cannot be read)."""
+        return linecache.getline(self.file, self.line).strip()
+
+    def where(self) -> str:
+        return f"{Path(self.file).name}:{self.line} in {self.function}"
+
+
+@dataclass(frozen=True)
+class ThreadStack:
+    ident: str
+    current: bool
+    frames: tuple[Frame, ...]
+    """Innermost first, as faulthandler prints them."""
+
+    def innermost_in(self, folder: Path) -> Frame | None:
+        """The innermost frame in a file under ``folder`` (the student's own line)."""
+        resolved = folder.resolve()
+        for frame in self.frames:
+            try:
+                if Path(frame.file).resolve().is_relative_to(resolved):
+                    return frame
+            except (OSError, ValueError):
+                continue
+        return None
+
+
+def parse_dump(text: str) -> list[ThreadStack]:
+    """The threads of one faulthandler dump, in the order printed."""
+    threads: list[ThreadStack] = []
+    ident: str | None = None
+    current = False
+    frames: list[Frame] = []
+    for line in text.splitlines():
+        header = _THREAD.match(line)
+        if header:
+            if ident is not None:
+                threads.append(ThreadStack(ident, current, tuple(frames)))
+            ident, current, frames = header.group(2), header.group(1) == "Current thread", []
+            continue
+        frame = _FRAME.match(line)
+        if frame and ident is not None:
+            frames.append(Frame(frame["file"], int(frame["line"]), frame["function"].strip()))
+    if ident is not None:
+        threads.append(ThreadStack(ident, current, tuple(frames)))
+    return threads
+
+
+def read_dumps(folder: Path) -> dict[int, list[ThreadStack]]:
+    """Every process's dump in ``folder`` (files named ``<pid>.txt``), skipping empty ones."""
+    stacks: dict[int, list[ThreadStack]] = {}
+    for path in folder.glob("*.txt"):
+        try:
+            threads = parse_dump(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if threads and path.stem.isdigit():
+            stacks[int(path.stem)] = threads
+    return stacks
