@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"runs at once (default: {DEFAULT_JOBS})")
     cli.add_argument("--quiet", action="store_true", help="print the score table only")
+    cli.add_argument("--expect-zero", action="store_true",
+                     help="instructors: exit 0 only if nothing earned a point (the stubs)")
     return cli
 
 
@@ -78,4 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render(result, verbose=not args.quiet))
     if args.json:
         result.write_json(args.json)
+    if args.expect_zero:
+        earned = [f"{e.id}/{c.name}" for e in result.exercises for c in e.checks if c.score]
+        if earned:
+            print(f"error: expected no points, but these earned some: {', '.join(earned)}",
+                  file=sys.stderr)
+        return EXIT_FAILED if earned else EXIT_FULL_MARKS
     return EXIT_FULL_MARKS if result.score == result.max_score else EXIT_FAILED

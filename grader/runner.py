@@ -57,6 +57,8 @@ class Scenario:
     """Hold the children running this target until all have started: ``{"target", "count"}``."""
     slow: dict[str, float] = field(default_factory=dict)
     """Seconds to wait before each queue ``put`` (and after each ``get``) in these targets."""
+    pause_after_release: dict[str, float] = field(default_factory=dict)
+    """Seconds these targets wait right after releasing a lock."""
 
 
 @dataclass
@@ -117,6 +119,7 @@ def _run_in(
         "api": api,
         "rendezvous": scenario.rendezvous,
         "slow": scenario.slow,
+        "pause_after_release": scenario.pause_after_release,
     }
     (run_dir / "config.json").write_text(json.dumps(config), encoding="utf-8")
     output_path = run_dir / "output.txt"

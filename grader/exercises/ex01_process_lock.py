@@ -14,16 +14,21 @@ from ..runner import Call, Run, Scenario
 
 N = 3
 FAIL_N = 4
-FAILING = 2
+FAILING = 1
 _LINE = re.compile(r"^进程(\d+)(来了|走了)$")
 
 
 def scenarios() -> list[Scenario]:
     return [
+        # A common start lets a missing lock show; a pause right after each release lets a
+        # departure printed outside the lock show.
         Scenario("main", (Call("main", {"n": N, "delay": 0.25}),),
-                 rendezvous={"target": "task", "count": N}),
+                 rendezvous={"target": "task", "count": N},
+                 pause_after_release={"task": 0.05}),
+        # The failing process is started first and let in first, so a lock it never
+        # releases keeps out all the others on every run.
         Scenario("fail", (Call("main", {"n": FAIL_N, "delay": 0.1, "fail": FAILING}),),
-                 rendezvous={"target": "task", "count": FAIL_N}),
+                 rendezvous={"target": "task", "count": FAIL_N, "stagger": 0.05}),
     ]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import faulthandler
 import io
+import itertools
 import json
 import os
 import signal
@@ -176,7 +177,9 @@ def _rendezvous(role: str) -> None:
 
     The release comes when ``count`` children have arrived, or when every child started so far
     has arrived and the parent is already waiting in ``join()`` (it will start no more until
-    that one ends: a join inside the start loop), or after ``timeout`` seconds.
+    that one ends: a join inside the start loop), or after ``timeout`` seconds. With a
+    ``stagger``, the children then go one after another in the order they were started, so the
+    first one started is the first to take a lock.
     """
     spec = _config.get("rendezvous")
     if not spec or spec.get("target") != role:
@@ -191,7 +194,26 @@ def _rendezvous(role: str) -> None:
         if os.path.exists(joining) and arrived >= _count("started-"):
             break
         time.sleep(0.001)
+    stagger = float(spec.get("stagger", 0))
+    if stagger:
+        time.sleep(_start_order(give_up) * stagger)
     emit("released", role=role)
+
+
+def _start_order(give_up: float) -> int:
+    """0 for the child its parent started first, 1 for the next, ..."""
+    suffix = f"-{_getpid()}"
+    while True:
+        try:
+            names = sorted(n for n in os.listdir(_rendezvous_dir()) if n.startswith("started-"))
+        except OSError:
+            return 0
+        for order, name in enumerate(names):
+            if name.endswith(suffix):
+                return order
+        if time.monotonic() > give_up:
+            return 0
+        time.sleep(0.001)
 
 
 def _slow_down() -> None:
@@ -200,10 +222,45 @@ def _slow_down() -> None:
         time.sleep(float(delay))
 
 
+def _pause_after_release() -> None:
+    delay = _config.get("pause_after_release", {}).get(_role or "")
+    if delay:
+        time.sleep(float(delay))
+
+
+def _instrument_locks() -> None:
+    """Pause right after a lock is released, where a run asks for it: whatever the releasing
+    process does next (a print left outside the lock) then comes after the next holder's."""
+    import multiprocessing.synchronize as synchronize
+
+    semlock = synchronize.SemLock
+    original_make_methods = semlock._make_methods  # type: ignore[attr-defined]
+
+    def _make_methods(self: Any) -> None:
+        original_make_methods(self)
+        raw_release = self._semlock.release
+
+        def release() -> None:
+            raw_release()
+            _pause_after_release()
+
+        self.release = release
+
+    def __exit__(self: Any, *args: Any) -> Any:
+        result = self._semlock.__exit__(*args)
+        _pause_after_release()
+        return result
+
+    semlock._make_methods = _make_methods  # type: ignore[attr-defined]
+    semlock.__exit__ = __exit__  # type: ignore[method-assign]
+
+
 def _instrument_multiprocessing() -> None:
     import multiprocessing.managers as managers
     import multiprocessing.process as process
     import multiprocessing.queues as queues
+
+    _instrument_locks()
 
     base = process.BaseProcess
     original_bootstrap = base._bootstrap  # type: ignore[attr-defined]
@@ -229,12 +286,15 @@ def _instrument_multiprocessing() -> None:
         emit("exit", code=code)
         return code
 
+    started = itertools.count()
+
     def start(self: Any) -> None:
         original_start(self)
         emit("started", child=self.pid, name=self.name, target=_target_name(self))
         spec = _config.get("rendezvous")
         if spec and spec.get("target") == _target_name(self):
-            open(os.path.join(_rendezvous_dir(), f"started-{self.pid}"), "w").close()  # noqa: SIM115
+            name = f"started-{next(started):04d}-{self.pid}"
+            open(os.path.join(_rendezvous_dir(), name), "w").close()  # noqa: SIM115
 
     def join(self: Any, timeout: float | None = None) -> None:
         spec = _config.get("rendezvous")

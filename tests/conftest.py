@@ -1,0 +1,83 @@
+"""Shared helpers for the kit's own tests: grade a fixture submission for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from grader import ExerciseResult, find_exercise, grade
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+GradeVariant = Callable[..., ExerciseResult]
+
+# Graded runs inherit this, so a scan can tell this test process's runs from another xdist
+# worker's (the grader passes every variable but PYTHON* and LOCKSTEP_* through).
+os.environ["KIT_TEST_WORKER"] = str(os.getpid())
+
+
+def variant_source(exercise_id: str, variant: str) -> Path:
+    """``solution`` and ``stub`` are the kit's own files; anything else a fixture."""
+    if variant == "solution":
+        return ROOT / "solutions" / f"{exercise_id}.py"
+    if variant == "stub":
+        return ROOT / "exercises" / f"{exercise_id}.py"
+    return FIXTURES / exercise_id / f"{variant}.py"
+
+
+def submission_of(folder: Path, exercise_id: str, variant: str) -> Path:
+    """A submission folder holding one variant of one exercise under its real file name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(variant_source(exercise_id, variant), folder / f"{exercise_id}.py")
+    return folder
+
+
+def leftover_processes() -> list[psutil.Process]:
+    """Processes started by a graded run that are still alive: scanned, not taken on trust."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                continue
+            env = process.environ()
+            if "LOCKSTEP_RUN_DIR" in env and env.get("KIT_TEST_WORKER") == str(os.getpid()):
+                found.append(process)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+@pytest.fixture
+def grade_variant(tmp_path: Path) -> GradeVariant:
+    """Grade one variant of one exercise: ``grade_variant("ex01_process_lock", "no_lock")``."""
+    counter = iter(range(1_000_000))
+
+    def run(exercise_id: str, variant: str, methods: list[str] | None = None) -> ExerciseResult:
+        exercise = find_exercise(exercise_id)
+        assert exercise is not None, exercise_id
+        folder = submission_of(tmp_path / f"s{next(counter)}", exercise_id, variant)
+        return grade(folder, [exercise], start_methods=methods).exercises[0]
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers() -> Iterator[None]:
+    """Every test ends with no process of its graded runs alive."""
+    yield
+    left = leftover_processes()
+    assert not left, f"processes of a graded run are still alive: {left}"
+
+
+def failed_checks(result: ExerciseResult) -> set[str]:
+    return {check.name for check in result.checks if check.status != "passed"}
+
+
+def message_of(result: ExerciseResult, check: str) -> str:
+    return next(c.message for c in result.checks if c.name == check)

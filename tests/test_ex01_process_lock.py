@@ -1,0 +1,62 @@
+"""ex01: every right way to hold the lock passes; every typical mistake loses points."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import GradeVariant, failed_checks, message_of
+
+EXERCISE = "ex01_process_lock"
+
+
+@pytest.mark.parametrize("variant", ["solution", "acquire_release"])
+def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
+    """A with block and acquire/release in try/finally both earn 10 of 10 under every method."""
+    result = grade_variant(EXERCISE, variant)
+    assert failed_checks(result) == set(), [c.message for c in result.checks]
+    assert result.score == 10
+
+
+@pytest.mark.parametrize(
+    ("variant", "must_fail"),
+    [
+        ("stub", {"one_at_a_time", "released_on_error"}),
+        ("lock_inside_task", {"one_at_a_time"}),
+        ("release_before_departure", {"one_at_a_time"}),
+        ("join_in_start_loop", {"started_together"}),
+        ("not_released_on_error", {"released_on_error"}),
+        ("no_join", {"main_waits"}),
+        ("global_lock", {"one_at_a_time"}),
+    ],
+)
+def test_mistakes_lose_points(grade_variant: GradeVariant, variant: str, must_fail: set[str]) -> None:
+    """Each typical mistake fails the check that describes it."""
+    result = grade_variant(EXERCISE, variant)
+    assert must_fail <= failed_checks(result)
+    assert result.score < 10
+
+
+def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
+    """The untouched stub earns 0: the parts it gets right by doing nothing are not credited."""
+    result = grade_variant(EXERCISE, "stub")
+    assert result.score == 0
+
+
+def test_missing_lock_is_shown_with_a_timeline(grade_variant: GradeVariant) -> None:
+    """The message names the overlap, shows who printed what, and gives a hint."""
+    message = message_of(grade_variant(EXERCISE, "stub", ["spawn"]), "one_at_a_time")
+    assert "Under the spawn start method" in message
+    assert "was printed while 进程" in message and "was still inside" in message
+    assert "task (pid " in message
+    assert "Hint: Take the lock" in message
+
+
+def test_lock_never_released_is_reported_where_each_process_waits(
+    grade_variant: GradeVariant,
+) -> None:
+    """A lock kept after an exception hangs the others; the report points at their line."""
+    result = grade_variant(EXERCISE, "not_released_on_error", ["fork"])
+    check = next(c for c in result.checks if c.name == "released_on_error")
+    assert check.status == "timeout"
+    assert "did not finish within" in check.message
+    assert "was waiting at ex01_process_lock.py:8 in task: `lock.acquire()`" in check.message
