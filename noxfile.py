@@ -32,10 +32,17 @@ def grade(session: nox.Session) -> None:
 def solutions(session: nox.Session) -> None:
     """Instructors: every reference solution earns full marks and every stub earns none."""
     session.install(*DEPENDENCIES)
-    session.run("python", "-m", "grader", "--submission", "solutions", "--quiet",
-                *session.posargs)
-    session.run("python", "-m", "grader", "--submission", "exercises", "--quiet",
-                "--expect-zero", *session.posargs)
+    session.run("python", "-m", "grader", "--submission", "solutions", "--quiet", *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "grader",
+        "--submission",
+        "exercises",
+        "--quiet",
+        "--expect-zero",
+        *session.posargs,
+    )
 
 
 @nox.session(python=PYTHONS or None, default=False)

@@ -19,7 +19,6 @@ Grade this exercise:    nox -s grade -- 03
 """
 
 import os
-import signal
 import time
 from multiprocessing import Process, Queue
 

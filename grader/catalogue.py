@@ -101,11 +101,11 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[ExerciseInfo, ...]:
                 checks=checks,
             )
         )
-    return tuple(exercises)
+    return tuple(sorted(exercises, key=lambda exercise: exercise.id))
 
 
 def find_exercise(key: str) -> ExerciseInfo | None:
-    """An exercise by id (``ex01_process_lock``), number (``01`` or ``1``) or short id (``ex01``)."""
+    """An exercise by id (``ex01_process_lock``), number (``01``, ``1``) or ``ex01``."""
     for exercise in load_catalogue():
         if key in (exercise.id, exercise.number, exercise.id[:4]) or (
             key.isdigit() and int(key) == int(exercise.number)

@@ -25,23 +25,45 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="python -m grader",
         description="Grade Lockstep exercises. Each exercise runs in fresh processes, under "
-                    "every start method, and is never imported into the grader.",
+        "every start method, and is never imported into the grader.",
     )
-    cli.add_argument("exercises", nargs="*", metavar="EXERCISE",
-                     help="exercise id or number (01, ex01_process_lock); default: all")
-    cli.add_argument("--submission", type=Path, default=Path("exercises"),
-                     help="folder holding the exercise modules (default: exercises/)")
-    cli.add_argument("--json", type=Path, metavar="PATH",
-                     help="also write the results as lockstep/result/v1 JSON to PATH")
-    cli.add_argument("--hints", action="store_true",
-                     help="add the second, more direct hint to each failed check")
-    cli.add_argument("--start-method", action="append", choices=START_METHODS, dest="methods",
-                     help="grade under this start method only (repeatable; default: all)")
-    cli.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
-                     help=f"runs at once (default: {DEFAULT_JOBS})")
+    cli.add_argument(
+        "exercises",
+        nargs="*",
+        metavar="EXERCISE",
+        help="exercise id or number (01, ex01_process_lock); default: all",
+    )
+    cli.add_argument(
+        "--submission",
+        type=Path,
+        default=Path("exercises"),
+        help="folder holding the exercise modules (default: exercises/)",
+    )
+    cli.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="also write the results as lockstep/result/v1 JSON to PATH",
+    )
+    cli.add_argument(
+        "--hints", action="store_true", help="add the second, more direct hint to each failed check"
+    )
+    cli.add_argument(
+        "--start-method",
+        action="append",
+        choices=START_METHODS,
+        dest="methods",
+        help="grade under this start method only (repeatable; default: all)",
+    )
+    cli.add_argument(
+        "--jobs", type=int, default=DEFAULT_JOBS, help=f"runs at once (default: {DEFAULT_JOBS})"
+    )
     cli.add_argument("--quiet", action="store_true", help="print the score table only")
-    cli.add_argument("--expect-zero", action="store_true",
-                     help="instructors: exit 0 only if nothing earned a point (the stubs)")
+    cli.add_argument(
+        "--expect-zero",
+        action="store_true",
+        help="instructors: exit 0 only if nothing earned a point (the stubs)",
+    )
     return cli
 
 
@@ -70,11 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: the submission folder {args.submission} does not exist", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = grade(args.submission, chosen, start_methods=args.methods, jobs=args.jobs,
-                       hint_level=2 if args.hints else 1)
+        result = grade(
+            args.submission,
+            chosen,
+            start_methods=args.methods,
+            jobs=args.jobs,
+            hint_level=2 if args.hints else 1,
+        )
     except Exception:
-        print("error: the grader itself failed (not your code). Please report this:",
-              file=sys.stderr)
+        print(
+            "error: the grader itself failed (not your code). Please report this:", file=sys.stderr
+        )
         traceback.print_exc()
         return EXIT_USAGE
     print(render(result, verbose=not args.quiet))
@@ -83,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.expect_zero:
         earned = [f"{e.id}/{c.name}" for e in result.exercises for c in e.checks if c.score]
         if earned:
-            print(f"error: expected no points, but these earned some: {', '.join(earned)}",
-                  file=sys.stderr)
+            print(
+                f"error: expected no points, but these earned some: {', '.join(earned)}",
+                file=sys.stderr,
+            )
         return EXIT_FAILED if earned else EXIT_FULL_MARKS
     return EXIT_FULL_MARKS if result.score == result.max_score else EXIT_FAILED

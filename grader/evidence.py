@@ -17,14 +17,20 @@ def who(run: Run, pid: int) -> str:
     return f"{run.trace.role(pid)} (pid {pid})"
 
 
-def timeline(run: Run, lines: Iterable[Line] | None = None, limit: int = TIMELINE_LIMIT) -> tuple[str, ...]:
+def timeline(
+    run: Run, lines: Iterable[Line] | None = None, limit: int = TIMELINE_LIMIT
+) -> tuple[str, ...]:
     """Who printed what and when, in the order printed; the middle is elided when long."""
     chosen = list(run.trace.out() if lines is None else lines)
     rendered = [f"{line.time:7.3f}s  {who(run, line.pid):<28} {line.text}" for line in chosen]
     if len(rendered) > limit:
         head = limit // 2
         skipped = len(rendered) - limit
-        rendered = [*rendered[:head], f"         ... {skipped} more lines ...", *rendered[-(limit - head):]]
+        rendered = [
+            *rendered[:head],
+            f"         ... {skipped} more lines ...",
+            *rendered[-(limit - head) :],
+        ]
     return tuple(rendered) or ("(nothing was printed)",)
 
 
@@ -51,7 +57,11 @@ def crashed(run: Run) -> Failure:
     unfinished = next((c for c in run.trace.calls if c.ended is None), None)
     what = unfinished.signature() if unfinished else "the program"
     code = run.exit_code
-    how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+    how = (
+        f"was killed by signal {-code}"
+        if code is not None and code < 0
+        else f"exited with code {code}"
+    )
     detail = run.output.strip().splitlines()[-3:]
     return Failure(
         observed=f"the program {how} while running {what}, before it returned",
@@ -79,16 +89,23 @@ def hang(run: Run) -> Failure:
                 continue
             if location is None:
                 location = Location(frame.file, frame.line, frame.code)
-            thread_note = "" if thread.current or len(run.stacks[pid]) == 1 else f" (thread {thread.ident})"
-            stuck.append(f"{who(run, pid)}{thread_note} was waiting at {frame.where()}: `{frame.code}`")
+            thread_note = (
+                "" if thread.current or len(run.stacks[pid]) == 1 else f" (thread {thread.ident})"
+            )
+            stuck.append(
+                f"{who(run, pid)}{thread_note} was waiting at {frame.where()}: `{frame.code}`"
+            )
     calls_done = run.trace.calls and all(c.ended is not None for c in run.trace.calls)
     if calls_done:
         last = run.trace.calls[-1]
         ended = "had returned"
         if last.error is not None:
             ended = f"raised {raised(run, last).observed.split(' raised ', 1)[1]}"
-        stuck.insert(0, f"{last.function}() {ended}, but the program could not end: Python waits "
-                        "at exit for every child process that is still running")
+        stuck.insert(
+            0,
+            f"{last.function}() {ended}, but the program could not end: Python waits "
+            "at exit for every child process that is still running",
+        )
     if not stuck:
         stuck.append("no process was in the submission's own code (blocked inside the library)")
     return Failure(

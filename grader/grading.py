@@ -54,7 +54,10 @@ class _Runner:
             return run(scenario, self.submission, module, api)
 
     def chain(
-        self, scenario: Scenario, methods: Sequence[str | None], module: str,
+        self,
+        scenario: Scenario,
+        methods: Sequence[str | None],
+        module: str,
         api: list[dict[str, Any]],
     ) -> dict[str | None, Run]:
         """The first start method, then the others at once unless the first hung or did
@@ -96,8 +99,11 @@ def grade(
             api = [function.to_json() for function in exercise.api]
             chains = {
                 scenario.name: pool.submit(
-                    runner.chain, replace(scenario, deadline=exercise.timeout),
-                    methods or [None], exercise.id, api,
+                    runner.chain,
+                    replace(scenario, deadline=exercise.timeout),
+                    methods or [None],
+                    exercise.id,
+                    api,
                 )
                 for scenario in definition.scenarios()
             }
@@ -121,7 +127,9 @@ def _all_checks(exercise: ExerciseInfo, status: Status, message: str) -> Exercis
     return ExerciseResult(
         exercise.id,
         exercise.title,
-        tuple(CheckResult(c.name, status, 0, c.points, message, c.summary) for c in exercise.checks),
+        tuple(
+            CheckResult(c.name, status, 0, c.points, message, c.summary) for c in exercise.checks
+        ),
     )
 
 
@@ -133,27 +141,35 @@ def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
             continue
         name = exercise.filename
         if error.get("reason") == "syntax":
-            return (f"{name} has a syntax error at line {error.get('line')}: {error.get('message')}"
-                    f"\n    {error.get('code', '')}\nFix it, then run `python {name}` to check.")
+            return (
+                f"{name} has a syntax error at line {error.get('line')}: {error.get('message')}"
+                f"\n    {error.get('code', '')}\nFix it, then run `python {name}` to check."
+            )
         if error.get("reason") == "api":
             return f"{name}: {error.get('message')}"
         frames = error.get("frames") or []
         where = f" at line {frames[-1]['line']} (`{frames[-1]['code']}`)" if frames else ""
-        return (f"importing {name} raised {error.get('type')}: {error.get('message')}{where}. "
-                "Code at the top level of the module runs on import; keep the program under "
-                "`if __name__ == \"__main__\":`.")
+        return (
+            f"importing {name} raised {error.get('type')}: {error.get('message')}{where}. "
+            "Code at the top level of the module runs on import; keep the program under "
+            '`if __name__ == "__main__":`.'
+        )
     for attempt in runs:
         if attempt.trace.loaded:
             continue
         if attempt.timed_out:
             failure = evidence.hang(attempt)
             where = "\n".join(failure.evidence[:2])
-            return (f"importing {exercise.filename} did not finish within "
-                    f"{attempt.scenario.deadline:g} s:\n{where}\nIs the call to main() inside "
-                    "`if __name__ == \"__main__\":`?")
-        return (f"{exercise.filename} ended the program while it was being imported (exit code "
-                f"{attempt.exit_code}). Code at the top level runs on import: keep sys.exit() and "
-                "the program itself under `if __name__ == \"__main__\":`.")
+            return (
+                f"importing {exercise.filename} did not finish within "
+                f"{attempt.scenario.deadline:g} s:\n{where}\nIs the call to main() inside "
+                '`if __name__ == "__main__":`?'
+            )
+        return (
+            f"{exercise.filename} ended the program while it was being imported (exit code "
+            f"{attempt.exit_code}). Code at the top level runs on import: keep sys.exit() and "
+            'the program itself under `if __name__ == "__main__":`.'
+        )
     return None
 
 
@@ -225,8 +241,10 @@ def _result(
     hint_level: int,
 ) -> CheckResult:
     if failure is None and blockers:
-        message = (f"This part behaves, but it earns its points only together with "
-                   f"{', '.join(blockers)}: fix that first.")
+        message = (
+            f"This part behaves, but it earns its points only together with "
+            f"{', '.join(blockers)}: fix that first."
+        )
         return CheckResult(info.name, "failed", 0, info.points, message, info.summary)
     if failure is None:
         return CheckResult(info.name, "passed", info.points, info.points, "", info.summary)
@@ -243,6 +261,12 @@ def _result(
         parts.append(f"More help: {info.hint2}")
     location = failure.location
     return CheckResult(
-        info.name, status, 0, info.points, "\n".join(parts), info.summary,
-        file=location.file if location else None, line=location.line if location else None,
+        info.name,
+        status,
+        0,
+        info.points,
+        "\n".join(parts),
+        info.summary,
+        file=location.file if location else None,
+        line=location.line if location else None,
     )

@@ -86,5 +86,6 @@ class GradeResult:
         }
 
     def write_json(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )

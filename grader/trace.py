@@ -1,4 +1,4 @@
-"""What a graded run did, read back from the records the probe wrote (see ``probe/sitecustomize``)."""
+"""What a graded run did, read back from the records the probe wrote."""
 
 from __future__ import annotations
 
@@ -161,8 +161,14 @@ def _apply(trace: Trace, record: dict[str, Any], origin_ns: int) -> None:
         trace.queue.append(QueueEvent(pid, when, kind, str(record.get("item"))))
     elif kind == "call":
         trace.harness_pid = pid
-        trace.calls.append(CallResult(int(record["index"]), str(record["function"]),
-                                      dict(record.get("kwargs") or {}), when))
+        trace.calls.append(
+            CallResult(
+                int(record["index"]),
+                str(record["function"]),
+                dict(record.get("kwargs") or {}),
+                when,
+            )
+        )
     elif kind in ("return", "raise") and trace.calls:
         result = trace.calls[-1]
         result.ended = when

@@ -21,7 +21,8 @@ def main(n=2):
         p.start()
         print(f"子进程的进程号: {p.pid}")
     print(f"主进程的进程号: {os.getpid()}")
-    reports = [q.get() for _ in processes]  # read before joining: a child cannot exit with unsent data
+    # Read before joining: a child cannot exit while its data is still unsent.
+    reports = [q.get() for _ in processes]
     for p in processes:
         p.join()
     by_pid = {pid: [pid, ppid] for pid, ppid in reports}

@@ -29,7 +29,9 @@ def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: st
         ("global_lock", {"one_at_a_time"}),
     ],
 )
-def test_mistakes_lose_points(grade_variant: GradeVariant, variant: str, must_fail: set[str]) -> None:
+def test_mistakes_lose_points(
+    grade_variant: GradeVariant, variant: str, must_fail: set[str]
+) -> None:
     """Each typical mistake fails the check that describes it."""
     result = grade_variant(EXERCISE, variant)
     assert must_fail <= failed_checks(result)

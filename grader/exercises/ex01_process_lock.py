@@ -22,13 +22,19 @@ def scenarios() -> list[Scenario]:
     return [
         # A common start lets a missing lock show; a pause right after each release lets a
         # departure printed outside the lock show.
-        Scenario("main", (Call("main", {"n": N, "delay": 0.25}),),
-                 rendezvous={"target": "task", "count": N},
-                 pause_after_release={"task": 0.05}),
+        Scenario(
+            "main",
+            (Call("main", {"n": N, "delay": 0.25}),),
+            rendezvous={"target": "task", "count": N},
+            pause_after_release={"task": 0.05},
+        ),
         # The failing process is started first and let in first, so a lock it never
         # releases keeps out all the others on every run.
-        Scenario("fail", (Call("main", {"n": FAIL_N, "delay": 0.1, "fail": FAILING}),),
-                 rendezvous={"target": "task", "count": FAIL_N, "stagger": 0.05}),
+        Scenario(
+            "fail",
+            (Call("main", {"n": FAIL_N, "delay": 0.1, "fail": FAILING}),),
+            rendezvous={"target": "task", "count": FAIL_N, "stagger": 0.05},
+        ),
     ]
 
 
@@ -53,8 +59,8 @@ def overlaps(run: Run) -> Failure | None:
             if inside is not None:
                 return Failure(
                     observed=f"进程{i}来了 was printed while 进程{inside[1]} was still inside "
-                             f"(before 进程{inside[1]}走了): two processes held the critical "
-                             "section at once",
+                    f"(before 进程{inside[1]}走了): two processes held the critical "
+                    "section at once",
                     expected="each 进程i来了 followed directly by 进程i走了 from the same process",
                     evidence=timeline(run),
                 )
@@ -62,7 +68,7 @@ def overlaps(run: Run) -> Failure | None:
         else:
             if inside is None or inside != (pid, i):
                 return Failure(
-                    observed=f"进程{i}走了 by {who(run, pid)} without its own arrival just before it",
+                    observed=f"进程{i}走了 by {who(run, pid)} without its own arrival before it",
                     expected="each 进程i来了 followed directly by 进程i走了 from the same process",
                     evidence=timeline(run),
                 )
@@ -132,9 +138,9 @@ def started_together(runs: Runs) -> Failure | None:
         )
         return Failure(
             observed="a child ended before the last one was started: the processes ran one "
-                     "after the other, never alive together",
+            "after the other, never alive together",
             expected="all the children started first, then joined, so the lock is what "
-                     "keeps them apart",
+            "keeps them apart",
             evidence=spans,
         )
     return None
@@ -144,13 +150,16 @@ def started_together(runs: Runs) -> Failure | None:
 def main_waits(runs: Runs) -> Failure | None:
     run = runs["main"]
     call = run.trace.calls[0]
-    running = [p for p in run.trace.children()
-               if p.pid in call.live_after or (p.ended is not None and call.ended is not None
-                                               and p.ended > call.ended)]
+    running = [
+        p
+        for p in run.trace.children()
+        if p.pid in call.live_after
+        or (p.ended is not None and call.ended is not None and p.ended > call.ended)
+    ]
     if running:
         return Failure(
             observed=f"main() returned while {', '.join(who(run, p.pid) for p in running)} "
-                     "still ran",
+            "still ran",
             expected="main() to return only after every child has exited",
         )
     return None
@@ -160,12 +169,16 @@ def main_waits(runs: Runs) -> Failure | None:
 def released_on_error(runs: Runs) -> Failure | None:
     run = runs["fail"]
     seen = [(action, i) for _, action, i in events(run)]
-    missing = [f"进程{i}{action}" for i in range(1, FAIL_N + 1) for action in ("来了", "走了")
-               if (action, i) not in seen and not (i == FAILING and action == "走了")]
+    missing = [
+        f"进程{i}{action}"
+        for i in range(1, FAIL_N + 1)
+        for action in ("来了", "走了")
+        if (action, i) not in seen and not (i == FAILING and action == "走了")
+    ]
     if missing:
         return Failure(
             observed=f"with process {FAILING} raising RuntimeError inside, "
-                     f"{', '.join(missing)} never appeared",
+            f"{', '.join(missing)} never appeared",
             expected="every other process still to get in and out",
             evidence=timeline(run),
         )

@@ -61,8 +61,8 @@ def reported_pids(runs: Runs) -> Failure | None:
         if pid not in real or reported != pid:
             return Failure(
                 observed=f"child {number}: main() returned pid {pid!r}, and the child reported "
-                         f"pid {reported!r}; the children that ran report had the PIDs "
-                         f"{', '.join(map(str, real)) or 'none'}",
+                f"pid {reported!r}; the children that ran report had the PIDs "
+                f"{', '.join(map(str, real)) or 'none'}",
                 expected="each child's own PID, reported from inside the child and equal to p.pid",
                 evidence=children_table(run),
             )
@@ -81,7 +81,7 @@ def reported_parents(runs: Runs) -> Failure | None:
         if real_parent is None or ppid != real_parent:
             return Failure(
                 observed=f"child {number} (pid {pid!r}) reported its parent as {ppid!r}, but the "
-                         f"operating system says its parent is {real_parent}",
+                f"operating system says its parent is {real_parent}",
                 expected="the parent's PID as the child itself sees it (os.getppid() in the child)",
                 evidence=children_table(run),
             )
@@ -104,8 +104,8 @@ def distinct_pids(runs: Runs) -> Failure | None:
         )
     if value.get("parent") != parent:
         return Failure(
-            observed=f"main() returned \"parent\": {value.get('parent')!r}, but the program "
-                     f"that called main() had the PID {parent}",
+            observed=f'main() returned "parent": {value.get("parent")!r}, but the program '
+            f"that called main() had the PID {parent}",
             expected="the PID of the process running main()",
         )
     return None

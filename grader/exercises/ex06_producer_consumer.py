@@ -20,8 +20,7 @@ checks = Checks()
 
 def scenarios() -> list[Scenario]:
     return [
-        Scenario(name, (Call("main", {"n": n, "food": food}),),
-                 slow={"producer": PRODUCER_DELAY})
+        Scenario(name, (Call("main", {"n": n, "food": food}),), slow={"producer": PRODUCER_DELAY})
         for name, (n, food) in CASES.items()
     ]
 
@@ -38,7 +37,7 @@ def program_ends(runs: Runs) -> Failure | None:
         if call.live_after:
             return Failure(
                 observed=f"{call.signature()} returned while "
-                         f"{', '.join(who(run, pid) for pid in call.live_after)} still ran",
+                f"{', '.join(who(run, pid) for pid in call.live_after)} still ran",
                 expected="main() to return after the consumer has finished",
             )
     return None
@@ -76,14 +75,13 @@ def consumer_stops_itself(runs: Runs) -> Failure | None:
     for run in runs.values():
         consumers = [p for p in run.trace.children() if p.target == "consumer"]
         if not consumers:
-            return Failure(observed="no process ran consumer",
-                           expected="one consumer process")
+            return Failure(observed="no process ran consumer", expected="one consumer process")
         for consumer in consumers:
             if consumer.ended is None or consumer.exit_code != 0:
                 code = consumer.collected_code if consumer.ended is None else consumer.exit_code
                 return Failure(
                     observed=f"{who(run, consumer.pid)} did not end by itself "
-                             f"(its exit code was {code})",
+                    f"(its exit code was {code})",
                     expected="the consumer to leave its loop at the sentinel and exit with code 0",
                 )
     return None
@@ -98,7 +96,7 @@ def nothing_lost(runs: Runs) -> Failure | None:
         if lost:
             return Failure(
                 observed=f"{sum(lost.values())} item(s) were put on the queue and never taken: "
-                         f"{', '.join(sorted(lost))[:200]}",
+                f"{', '.join(sorted(lost))[:200]}",
                 expected="the consumer to take every item before it stops",
             )
     return None

@@ -18,7 +18,7 @@ import traceback
 import warnings
 from typing import Any
 
-import sitecustomize
+import sitecustomize  # type: ignore[import-not-found]  # the probe, beside this file
 
 emit = sitecustomize.emit
 
@@ -39,8 +39,14 @@ def student_frames(tb: Any, module_file: str) -> list[dict[str, Any]]:
     frames = []
     for frame in traceback.extract_tb(tb):
         if os.path.abspath(frame.filename) == module_file:
-            frames.append({"file": frame.filename, "line": frame.lineno, "function": frame.name,
-                           "code": frame.line or ""})
+            frames.append(
+                {
+                    "file": frame.filename,
+                    "line": frame.lineno,
+                    "function": frame.name,
+                    "code": frame.line or "",
+                }
+            )
     return frames
 
 
@@ -69,13 +75,20 @@ def check_api(module: Any, api: list[dict[str, Any]]) -> str | None:
         takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
         for wanted in function["params"]:
             if wanted not in params and not takes_any:
-                return (f"{name}() has no parameter {wanted!r}: the exercise asks for "
-                        f"{function['signature']}")
+                return (
+                    f"{name}() has no parameter {wanted!r}: the exercise asks for "
+                    f"{function['signature']}"
+                )
         for param in params.values():
-            if (param.default is param.empty and param.name not in function["params"]
-                    and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)):
-                return (f"{name}() requires a parameter {param.name!r} that the exercise does not "
-                        f"have: the exercise asks for {function['signature']}")
+            if (
+                param.default is param.empty
+                and param.name not in function["params"]
+                and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
+            ):
+                return (
+                    f"{name}() requires a parameter {param.name!r} that the exercise does not "
+                    f"have: the exercise asks for {function['signature']}"
+                )
     return None
 
 
@@ -86,16 +99,26 @@ def load(config: dict[str, Any]) -> Any:
             warnings.simplefilter("always", DeprecationWarning)
             module = importlib.import_module(module_name)
     except SyntaxError as exc:
-        emit("load_error", reason="syntax", message=exc.msg, line=exc.lineno,
-             code=(exc.text or "").rstrip("\n"))
+        emit(
+            "load_error",
+            reason="syntax",
+            message=exc.msg,
+            line=exc.lineno,
+            code=(exc.text or "").rstrip("\n"),
+        )
         return None
     except BaseException as exc:
         module_file = os.path.join(config["submission"], f"{module_name}.py")
         emit("load_error", reason="exception", **describe_exception(exc, module_file))
         return None
     for warning in caught:
-        emit("warning", category=warning.category.__name__, message=str(warning.message),
-             file=warning.filename, line=warning.lineno)
+        emit(
+            "warning",
+            category=warning.category.__name__,
+            message=str(warning.message),
+            file=warning.filename,
+            line=warning.lineno,
+        )
     problem = check_api(module, config.get("api", []))
     if problem:
         emit("load_error", reason="api", message=problem)
@@ -128,8 +151,13 @@ def call(module: Any, index: int, spec: dict[str, Any], module_file: str) -> Non
         else:
             emit("return", index=index, value=jsonable(value))
     for warning in caught:
-        emit("warning", category=warning.category.__name__, message=str(warning.message),
-             file=warning.filename, line=warning.lineno)
+        emit(
+            "warning",
+            category=warning.category.__name__,
+            message=str(warning.message),
+            file=warning.filename,
+            line=warning.lineno,
+        )
     emit("after_call", index=index, live=live_children())
 
 

@@ -184,7 +184,7 @@ def _rendezvous(role: str) -> None:
     spec = _config.get("rendezvous")
     if not spec or spec.get("target") != role:
         return
-    open(os.path.join(_rendezvous_dir(), f"arrived-{_getpid()}"), "w").close()  # noqa: SIM115
+    open(os.path.join(_rendezvous_dir(), f"arrived-{_getpid()}"), "w").close()
     give_up = time.monotonic() + float(spec.get("timeout", 3.0))
     joining = os.path.join(_rendezvous_dir(), "joining")
     while time.monotonic() < give_up:
@@ -294,12 +294,12 @@ def _instrument_multiprocessing() -> None:
         spec = _config.get("rendezvous")
         if spec and spec.get("target") == _target_name(self):
             name = f"started-{next(started):04d}-{self.pid}"
-            open(os.path.join(_rendezvous_dir(), name), "w").close()  # noqa: SIM115
+            open(os.path.join(_rendezvous_dir(), name), "w").close()
 
     def join(self: Any, timeout: float | None = None) -> None:
         spec = _config.get("rendezvous")
         if spec and spec.get("target") == _target_name(self):
-            open(os.path.join(_rendezvous_dir(), "joining"), "w").close()  # noqa: SIM115
+            open(os.path.join(_rendezvous_dir(), "joining"), "w").close()
         original_join(self, timeout)
         if self.exitcode is not None:
             emit("joined", child=self.pid, code=self.exitcode)
