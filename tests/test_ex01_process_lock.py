@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import GradeVariant, failed_checks, message_of
+from tests.conftest import GradeVariant, assert_loses_points, failed_checks, message_of
 
 EXERCISE = "ex01_process_lock"
 
@@ -34,8 +34,7 @@ def test_mistakes_lose_points(
 ) -> None:
     """Each typical mistake fails the check that describes it."""
     result = grade_variant(EXERCISE, variant)
-    assert must_fail <= failed_checks(result)
-    assert result.score < 10
+    assert_loses_points(result, must_fail)
 
 
 def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
