@@ -41,5 +41,4 @@ def stop_by_pid(seconds=20.0):
 
 
 if __name__ == "__main__":
-    print(main())
-    print("stop_by_pid:", stop_by_pid(seconds=3.0))
+    main()
