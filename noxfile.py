@@ -45,6 +45,33 @@ def solutions(session: nox.Session) -> None:
     )
 
 
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Instructors: write the student template repository: `nox -s release -- OUT_DIR`."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s release -- OUT_DIR (a new or empty folder)")
+    out_dir = os.path.join(session.invoked_from, session.posargs[0])  # nox runs in the kit
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.release", out_dir)
+
+
+@nox.session(default=False)
+def gradescope(session: nox.Session) -> None:
+    """Instructors: build the Gradescope autograder zip in OUT_DIR (default dist/)."""
+    if len(session.posargs) > 1:
+        session.error("usage: nox -s gradescope -- [OUT_DIR] (default: dist/)")
+    out_dir = os.path.join(session.invoked_from, *session.posargs) if session.posargs else "dist"
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.formats.gradescope_zip", out_dir)
+
+
+@nox.session(default=False)
+def stress(session: nox.Session) -> None:
+    """Grade every solution and fixture N times under load; fail on a flip: `-- --runs N`."""
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.stress", *session.posargs)
+
+
 @nox.session(python=PYTHONS or None, default=False)
 def tests(session: nox.Session) -> None:
     """The kit's own tests: real gradings of fixture submissions."""

@@ -1,6 +1,7 @@
 """``python -m grader``: grade a submission folder and print the score table.
 
 Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself.
+The instructors' subcommands ``batch`` and ``verify`` live in ``commands.py``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import ExerciseInfo, find_exercise, load_catalogue
+from .formats import Outputs, add_format_options
 from .grading import DEFAULT_JOBS, grade
+from .integrity import KitChanged
 from .report import render
 
 EXIT_FULL_MARKS = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 START_METHODS = ("fork", "spawn", "forkserver")
+SUBCOMMANDS = ("batch", "verify")
+"""Instructors' commands (``grader/commands.py``); never an exercise name."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m grader",
         description="Grade Lockstep exercises. Each exercise runs in fresh processes, under "
         "every start method, and is never imported into the grader.",
+        epilog="Instructors: `python -m grader batch DIR --csv PATH` grades a class; "
+        "`python -m grader verify REPO` reports edited grader files (see --help of each).",
     )
     cli.add_argument(
         "exercises",
@@ -64,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instructors: exit 0 only if nothing earned a point (the stubs)",
     )
+    add_format_options(cli)
     return cli
 
 
@@ -83,13 +91,22 @@ def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        from .commands import COMMANDS  # imports this module: loaded only when needed
+
+        return COMMANDS[argv[0]](argv[1:])
     args = parser().parse_args(argv)
+    outputs = Outputs.from_args(args)
     chosen = select(args.exercises)
     if isinstance(chosen, str):
         print(f"error: {chosen}", file=sys.stderr)
+        outputs.write_fault(str(args.submission), [], f"error: {chosen}")
         return EXIT_USAGE
     if not args.submission.is_dir():
-        print(f"error: the submission folder {args.submission} does not exist", file=sys.stderr)
+        message = f"error: the submission folder {args.submission} does not exist"
+        print(message, file=sys.stderr)
+        outputs.write_fault(str(args.submission), chosen, message)
         return EXIT_USAGE
     try:
         result = grade(
@@ -99,15 +116,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             hint_level=2 if args.hints else 1,
         )
+    except KitChanged as error:  # a submission wrote into the kit: no score at all
+        if args.json:
+            args.json.unlink(missing_ok=True)
+        print(f"error: {error}", file=sys.stderr)
+        outputs.write_fault(str(args.submission), chosen, str(error))
+        return EXIT_USAGE
     except Exception:
         print(
             "error: the grader itself failed (not your code). Please report this:", file=sys.stderr
         )
         traceback.print_exc()
+        outputs.write_fault(str(args.submission), chosen, traceback.format_exc())
         return EXIT_USAGE
     print(render(result, verbose=not args.quiet))
     if args.json:
         result.write_json(args.json)
+    outputs.write(result)
     if args.expect_zero:
         earned = [f"{e.id}/{c.name}" for e in result.exercises for c in e.checks if c.score]
         if earned:

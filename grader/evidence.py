@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .checking import Failure, Location
 from .runner import Run
-from .trace import CallResult, Line
+from .trace import CallResult, Line, LockEvent, LockState
 
 TIMELINE_LIMIT = 12
 
@@ -17,12 +17,20 @@ def who(run: Run, pid: int) -> str:
     return f"{run.trace.role(pid)} (pid {pid})"
 
 
+def printer(run: Run, line: Line) -> str:
+    """Who printed a line: the process, or the thread when another than its main thread did."""
+    if line.thread is None or run.trace.main_threads.get(line.pid) in (None, line.thread):
+        return who(run, line.pid)
+    name = run.trace.thread_name(line.pid, line.thread, line.time)
+    return name if line.pid == run.trace.harness_pid else f"{name} of {who(run, line.pid)}"
+
+
 def timeline(
     run: Run, lines: Iterable[Line] | None = None, limit: int = TIMELINE_LIMIT
 ) -> tuple[str, ...]:
     """Who printed what and when, in the order printed; the middle is elided when long."""
     chosen = list(run.trace.out() if lines is None else lines)
-    rendered = [f"{line.time:7.3f}s  {who(run, line.pid):<28} {line.text}" for line in chosen]
+    rendered = [f"{line.time:7.3f}s  {printer(run, line):<28} {line.text}" for line in chosen]
     if len(rendered) > limit:
         head = limit // 2
         skipped = len(rendered) - limit
@@ -81,31 +89,42 @@ def hang(run: Run) -> Failure:
         what = "the program"
     stuck: list[str] = []
     location: Location | None = None
+    locks = run.trace.lock_state()
     pids = sorted(run.stacks, key=lambda pid: (pid != run.trace.harness_pid, pid))
     for pid in pids:
-        for thread in run.stacks[pid]:
+        for thread in sorted(run.stacks[pid], key=lambda t: _start_order(run, pid, t.number)):
             frame = thread.innermost_in(run.submission)
             if frame is None:
                 continue
             if location is None:
                 location = Location(frame.file, frame.line, frame.code)
-            thread_note = (
-                "" if thread.current or len(run.stacks[pid]) == 1 else f" (thread {thread.ident})"
-            )
             stuck.append(
-                f"{who(run, pid)}{thread_note} was waiting at {frame.where()}: `{frame.code}`"
+                f"{stuck_thread(run, pid, thread.number, thread.current, len(run.stacks[pid]))} "
+                f"was waiting at {frame.where()}: `{frame.code}`"
+                f"{lock_note(run, locks, pid, thread.number)}"
             )
+    stuck.extend(deadlock_cycles(run, locks))
     calls_done = run.trace.calls and all(c.ended is not None for c in run.trace.calls)
     if calls_done:
         last = run.trace.calls[-1]
         ended = "had returned"
         if last.error is not None:
             ended = f"raised {raised(run, last).observed.split(' raised ', 1)[1]}"
+        running = [t for t in run.trace.student_threads() if t.ended is None and not t.daemon]
+        waited_for = "every non-daemon thread" if running else "every child process"
         stuck.insert(
             0,
-            f"{last.function}() {ended}, but the program could not end: Python waits "
-            "at exit for every child process that is still running",
+            f"{last.signature() if last.script else last.function + '()'} {ended}, but the "
+            f"program could not end: Python waits at exit for {waited_for} that is still "
+            "running",
         )
+    stuck.extend(
+        f"{who(run, pid)}: its stack could not be read (it ignores the grader's SIGUSR1, or "
+        "is stopped)"
+        if pid in run.trace.processes and run.trace.processes[pid].seen_from_inside
+        else f"{who(run, pid)} was still starting (its interpreter had not finished loading)"
+        for pid in run.unread
+    )
     if not stuck:
         stuck.append("no process was in the submission's own code (blocked inside the library)")
     return Failure(
@@ -116,8 +135,130 @@ def hang(run: Run) -> Failure:
     )
 
 
+def _start_order(run: Run, pid: int, ident: int) -> int:
+    """The main thread first, then the threads in the order they started."""
+    if run.trace.main_threads.get(pid) == ident:
+        return -1
+    info = run.trace.thread(pid, ident)
+    return run.trace.threads.index(info) if info is not None else len(run.trace.threads)
+
+
+def stuck_thread(run: Run, pid: int, ident: int, current: bool, count: int) -> str:
+    """How a hang report names a thread: ``the main program (pid 4240)``, ``thread 甲-eat2
+    (Thread-3)``, ``thread worker (Thread-2) of task (pid 4242)``."""
+    name = run.trace.thread_name(pid, ident)
+    if name == "the main thread" or (name.startswith("thread 0x") and (current or count == 1)):
+        return who(run, pid)
+    if pid == run.trace.harness_pid:
+        return name
+    return f"{name} of {who(run, pid)}"
+
+
+def lock_name(
+    run: Run, pid: int, lock: int, names: tuple[str, ...] = (), *, made: bool = False
+) -> str:
+    """``noodle_lock``, ``noodle_lock / fork_lock`` (one lock under two names), or where it
+    was made: ``the Lock made at line 40``; with ``made``, both: ``noodle_lock (the Lock made
+    at line 40)``."""
+    if not names:
+        names = next(
+            (e.names for e in run.trace.lock_events if (e.pid, e.lock) == (pid, lock) and e.names),
+            (),
+        )
+    info = run.trace.locks.get((pid, lock))
+    kind = info.kind if info else "lock"
+    where = f"the {kind} made at line {info.line}" if info and info.line else f"a {kind}"
+    if not names:
+        return where
+    return f"{' / '.join(names)} ({where})" if made else " / ".join(names)
+
+
+def _holders(run: Run, locks: LockState, pid: int, lock: int, asker: int) -> str:
+    owners = [t for t in locks.holders.get((pid, lock), {}) if t != asker]
+    if asker in locks.holders.get((pid, lock), {}):
+        kind = run.trace.locks[(pid, lock)].kind if (pid, lock) in run.trace.locks else "lock"
+        return f"which it holds itself (a {kind} cannot be taken again by its holder" + (
+            "; an RLock can)" if kind == "Lock" else ")"
+        )
+    if not owners:
+        return "which nobody held any more"
+    holding: list[str] = []
+    gone: list[str] = []
+    for owner in owners:
+        info = run.trace.last_thread(pid, owner)
+        ended = info is not None and info.ended is not None
+        (gone if ended else holding).append(run.trace.thread_name(pid, owner))
+    if gone and not holding:
+        return (
+            f"which {' and '.join(gone)} had taken and never released: that thread had "
+            "already ended"
+        )
+    return "which " + " and ".join(holding + gone) + " held"
+
+
+def lock_note(run: Run, locks: LockState, pid: int, ident: int) -> str:
+    """``; it held fork_lock and was waiting for noodle_lock, which thread 乙-eat1 (Thread-4)
+    held``: what the records say about a stuck thread's locks (empty when they say nothing)."""
+    held = [
+        lock_name(run, pid, lock, locks.held_as.get((pid, lock, ident), ()))
+        for lock in locks.held_by(pid, ident)
+    ]
+    wait: LockEvent | None = locks.waiting.get((pid, ident))
+    parts = []
+    if held:
+        parts.append(f"it held {' and '.join(held)}")
+    if wait is not None:
+        waiting = f"was waiting for {lock_name(run, pid, wait.lock, wait.names)}, "
+        parts.append(
+            ("and " if held else "it ") + waiting + _holders(run, locks, pid, wait.lock, ident)
+        )
+    return "; " + " ".join(parts) if parts else ""
+
+
+def deadlock_cycles(run: Run, locks: LockState) -> list[str]:
+    """One line per cycle of threads each waiting for a lock the next one holds."""
+    waits_for: dict[tuple[int, int], tuple[int, tuple[int, int]]] = {}
+    for (pid, ident), event in locks.waiting.items():
+        owners = [t for t in locks.holders.get((pid, event.lock), {}) if t != ident]
+        if len(owners) == 1:
+            waits_for[(pid, ident)] = (event.lock, (pid, owners[0]))
+    lines: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for start in waits_for:
+        path, node = [], start
+        while node in waits_for and node not in path:
+            path.append(node)
+            node = waits_for[node][1]
+        if node != start or seen & set(path):
+            continue
+        seen.update(path)
+        steps = [
+            f"{run.trace.thread_name(pid, ident)}"
+            + (", which" if step else "")
+            + f" waits for {lock_name(run, pid, waits_for[(pid, ident)][0])}, held by "
+            for step, (pid, ident) in enumerate(path)
+        ]
+        lines.append(f"That is a deadlock: {''.join(steps)}{run.trace.thread_name(*start)}.")
+    return lines
+
+
+def went_too_far(run: Run) -> Failure:
+    """A run ended by the grader at one of its limits (``limits.py``): which, and what the
+    program was doing then."""
+    unfinished = next((c for c in run.trace.calls if c.ended is None), None)
+    during = f"while running {unfinished.signature()}, " if unfinished else ""
+    return Failure(
+        observed=f"{during}{run.problem}",
+        expected="the program to end by itself within the grader's limits, leaving no "
+        "process behind",
+        evidence=(*run.output.strip().splitlines()[-3:], *timeline(run)),
+    )
+
+
 def unexpected(run: Run, expect_raise: bool) -> Failure | None:
-    """The failure every check shares: a hang, a crash, or a call that raised."""
+    """The failure every check shares: a limit passed, a hang, a crash, or a call that raised."""
+    if run.problem is not None:
+        return went_too_far(run)
     if run.timed_out:
         return hang(run)
     for call in run.trace.calls:

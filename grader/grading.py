@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import evidence
+from . import evidence, integrity
 from .catalogue import CheckInfo, ExerciseInfo
 from .checking import Check, Checks, Failure
 from .results import CheckResult, ExerciseResult, GradeResult, Status
@@ -61,10 +61,10 @@ class _Runner:
         api: list[dict[str, Any]],
     ) -> dict[str | None, Run]:
         """The first start method, then the others at once unless the first hung or did
-        not load (the others would only repeat it)."""
+        not load or went past a limit of the sandbox (the others would only repeat it)."""
         first = self.one(replace(scenario, start_method=methods[0]), module, api)
         done = {methods[0]: first}
-        if first.timed_out or not first.trace.loaded:
+        if first.timed_out or not first.trace.loaded or first.problem is not None:
             return done
         with ThreadPoolExecutor(max_workers=max(1, len(methods) - 1)) as pool:
             others = {
@@ -83,11 +83,16 @@ def grade(
     jobs: int = DEFAULT_JOBS,
     hint_level: int = 1,
 ) -> GradeResult:
-    """Grade ``exercises`` of the submission folder; never raises for a broken submission."""
+    """Grade ``exercises`` of the submission folder; never raises for a broken submission,
+    but raises ``integrity.KitChanged`` for one that wrote into the kit or the submission."""
     started = time.monotonic()
     runner = _Runner(submission, jobs)
     plans: list[Plan | ExerciseResult] = []
-    with ThreadPoolExecutor(max_workers=64, thread_name_prefix="lockstep-chain") as pool:
+    watched = integrity.watched(submission, [exercise.filename for exercise in exercises])
+    with (
+        integrity.guarded(watched),
+        ThreadPoolExecutor(max_workers=64, thread_name_prefix="lockstep-chain") as pool,
+    ):
         for exercise in exercises:
             if not (submission / exercise.filename).is_file():
                 plans.append(_missing(exercise, submission))
@@ -157,6 +162,8 @@ def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
     for attempt in runs:
         if attempt.trace.loaded:
             continue
+        if attempt.problem is not None:
+            return f"{attempt.problem} while {exercise.filename} was being imported"
         if attempt.timed_out:
             failure = evidence.hang(attempt)
             where = "\n".join(failure.evidence[:2])

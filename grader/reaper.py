@@ -1,7 +1,9 @@
 """Find every process a graded run started, escapees included, and end them all.
 
-A run's harness leads its own process group, and every process of the run inherits the
-environment variable ``LOCKSTEP_RUN_DIR`` naming the run. A process that leaves the group
+A run's launcher leads its own process group, and every process of the run inherits the
+environment variable ``LOCKSTEP_RUN_DIR`` naming the run. Where the launcher could give the run
+a PID namespace, every process of the run, escapees included, stays a descendant of the
+launcher and dies with the namespace's init. Elsewhere: a process that leaves the group
 (``setsid()`` after a double fork) keeps the variable; one that also clears its environment is
 still a descendant of the grader, which is a child subreaper on Linux, so orphans come back to
 it instead of to init.
@@ -43,6 +45,19 @@ def register_harness(pid: int) -> None:
 def unregister_harness(pid: int) -> None:
     with _harnesses_lock:
         _harnesses.discard(pid)
+
+
+def inner_pid(pid: int) -> int:
+    """The PID a process has in its own PID namespace (the one the submission saw and the
+    probe recorded); the same PID where namespaces are not used."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return pid
 
 
 def _environ(process: psutil.Process) -> dict[str, str]:

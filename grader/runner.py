@@ -1,9 +1,11 @@
 """Run one scenario of a submission out of process, under a wall-clock deadline.
 
 The grader never imports a submission. Each run is a fresh interpreter (``probe/harness.py``)
-leading its own process group, with an environment built here and the probe on ``PYTHONPATH``.
+started in a sandbox (``sandbox.py``: its own session, resource limits, a PID namespace where
+the system allows it), with an environment built here and the probe on ``PYTHONPATH``.
 When the deadline passes, every process of the run is asked for its stacks (``SIGUSR1``, which
-the probe turns into a faulthandler dump), then the whole run is killed and reaped.
+the probe turns into a faulthandler dump), then the whole run is killed and reaped. A run that
+passes a limit (processes, output, memory) is ended at once and says which.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,13 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import reaper
+from . import limits, reaper
+from .sandbox import KEPT_OUTPUT, Sandbox
 from .stacks import ThreadStack, read_dumps
 from .trace import Trace, parse_trace
 
 PROBE_DIR = Path(__file__).parent / "probe"
-OUTPUT_CAP = 64 * 1024
+OUTPUT_CAP = KEPT_OUTPUT
 _DUMP_WAIT = 0.5
+_MP_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+"""Processes multiprocessing starts for itself; they end a moment after the program."""
 
 # Variables that would change how the submission's interpreter starts; PYTHONUNBUFFERED is
 # kept on purpose: the verdict must not depend on it.
@@ -45,6 +49,12 @@ class Call:
         return {"function": self.function, "kwargs": self.kwargs}
 
 
+AS_PROGRAM = Call("__main__")
+"""Run the submission's file as a program (``python ex08_threads.py``), its ``__main__`` block
+and all; when it is done the interpreter ends the usual way (non-daemon threads joined first,
+daemon threads stopped)."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One run of a submission: which calls, under which start method, with which levers."""
@@ -59,6 +69,17 @@ class Scenario:
     """Seconds to wait before each queue ``put`` (and after each ``get``) in these targets."""
     pause_after_release: dict[str, float] = field(default_factory=dict)
     """Seconds these targets wait right after releasing a lock."""
+    watch_globals: tuple[str, ...] = ()
+    """Module globals each child records (their ``repr``) when its target has returned."""
+    thread_rendezvous: dict[str, Any] | None = None
+    """Hold the threads running this target (or these, a list) until all have started:
+    ``{"target", "count"}``, where ``count`` may name an argument of the call (``"threads"``);
+    without a count, until the thread that started them joins one."""
+    pause_after_acquire: dict[str, float] = field(default_factory=dict)
+    """Seconds threads running these targets wait right after taking a ``threading`` lock."""
+    thread_situation: dict[str, Any] = field(default_factory=dict)
+    """Before the calls: ``{"main_name": rename the main thread, "extra": [names of helper
+    threads kept alive through the calls]}``."""
 
 
 @dataclass
@@ -77,6 +98,12 @@ class Run:
     leftovers: list[int] = field(default_factory=list)
     """Processes of the run still alive after the harness ended, which the grader killed."""
     submission: Path = Path()
+    problem: str | None = None
+    """The limit the run went past, in words naming the exercise (``limits.py``); the run was
+    ended there. None for a run that stayed within its limits."""
+    unread: list[int] = field(default_factory=list)
+    """Processes alive at the deadline whose stacks could not be read (one that ignores or
+    blocks ``SIGUSR1``, or is stopped)."""
 
 
 def child_environment(run_dir: Path, submission: Path) -> dict[str, str]:
@@ -91,6 +118,8 @@ def child_environment(run_dir: Path, submission: Path) -> dict[str, str]:
         PYTHONIOENCODING="utf-8",
         PYTHONDONTWRITEBYTECODE="1",
         LC_ALL="C.UTF-8",
+        LOCKSTEP_RECORD_CAP=str(limits.RECORD_MB * limits.MB),
+        **limits.CHILD_ENVIRONMENT,
     )
     return env
 
@@ -120,53 +149,101 @@ def _run_in(
         "rendezvous": scenario.rendezvous,
         "slow": scenario.slow,
         "pause_after_release": scenario.pause_after_release,
+        "watch_globals": list(scenario.watch_globals),
+        "thread_rendezvous": scenario.thread_rendezvous,
+        "pause_after_acquire": scenario.pause_after_acquire,
+        "thread_situation": scenario.thread_situation,
     }
     (run_dir / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    output_path = run_dir / "output.txt"
     reaper.become_subreaper()
     origin = time.monotonic_ns()
-    with open(output_path, "wb") as output:
-        harness = subprocess.Popen(
-            [sys.executable, str(PROBE_DIR / "harness.py"), str(run_dir)],
-            cwd=run_dir / "work",
-            env=child_environment(run_dir, submission),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    reaper.register_harness(harness.pid)
-    timed_out = False
+    sandbox = Sandbox(
+        run_dir,
+        [sys.executable, str(PROBE_DIR / "harness.py"), str(run_dir)],
+        child_environment(run_dir, submission),
+        run_dir / "work",
+        read_only=(PROBE_DIR.parent, submission.resolve()),
+    )
     stacks: dict[int, list[ThreadStack]] = {}
+    unread: list[int] = []
     try:
-        try:
-            harness.wait(timeout=scenario.deadline)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            stacks = _collect_stacks(run_dir, harness.pid)
+        outcome = sandbox.watch(scenario.deadline)
+        if outcome == "timeout":
+            stacks, unread = _collect_stacks(run_dir, sandbox)
         duration = (time.monotonic_ns() - origin) / 1e9
-        leftovers = reaper.end_run(str(run_dir), harness.pid)
-        harness.wait()
     finally:
-        reaper.unregister_harness(harness.pid)
-    trace = parse_trace(run_dir / "records.jsonl", origin)
+        left = sandbox.end()
+    trace = parse_trace(_capped_records(run_dir), origin)
     return Run(
         scenario=scenario,
         trace=trace,
-        timed_out=timed_out,
-        exit_code=None if timed_out else harness.returncode,
+        timed_out=outcome == "timeout",
+        exit_code=sandbox.exit_code if sandbox.ended else None,
         duration=duration,
-        output=_read_capped(output_path),
+        output=sandbox.output_text(),
         stacks=stacks,
-        leftovers=[pid for pid in leftovers if pid != harness.pid],
+        leftovers=[pid for pid, _ in left],
         submission=submission,
+        problem=_problem(outcome, module, trace)
+        or (_escaped(module, trace, left) if outcome == "ended" else None),
+        unread=unread,
     )
 
 
-def _collect_stacks(run_dir: Path, pgid: int) -> dict[int, list[ThreadStack]]:
-    """Ask every process of the run where it is, and wait until the dumps are written."""
+def _escaped(module: str, trace: Trace, left: list[tuple[int, str]]) -> str | None:
+    """Processes that outlived the program and are neither its ``multiprocessing`` children
+    (which checks judge themselves) nor multiprocessing's own helpers."""
+    children = {p.pid for p in trace.children()}
+    escaped = [
+        (pid, command)
+        for pid, command in left
+        if pid not in children and not any(helper in command for helper in _MP_HELPERS)
+    ]
+    return limits.left_running(module, escaped) if escaped else None
+
+
+def _problem(outcome: str, module: str, trace: Trace) -> str | None:
+    """The limit a run went past, in words; None when it stayed within its limits."""
+    if outcome == "processes":
+        return limits.too_many_processes(module)
+    if outcome == "memory":
+        return limits.too_much_memory(module)
+    if outcome == "output":
+        return limits.too_much_output(module)
+    if outcome == "records":
+        what = "put on queues" if len(trace.queue) > len(trace.lines) else "printed"
+        return limits.too_much_printed(module, what)
+    if outcome == "supervisor":
+        return limits.supervisor_killed(module)
+    errors = [trace.load_error or {}, *(call.error or {} for call in trace.calls)]
+    if any(error.get("type") == "MemoryError" for error in errors) or any(
+        line.stream == "err" and line.text.startswith("MemoryError") for line in trace.lines
+    ):
+        return limits.out_of_memory(module)
+    return None
+
+
+def _capped_records(run_dir: Path) -> Path:
+    """The records file, cut to the probe's cap: a submission that writes into it directly
+    cannot make the grader read gigabytes."""
+    path = run_dir / "records.jsonl"
+    cap = limits.RECORD_MB * limits.MB + 64 * 1024
+    try:
+        if path.stat().st_size > cap:
+            os.truncate(path, cap)
+    except OSError:
+        pass
+    return path
+
+
+def _collect_stacks(
+    run_dir: Path, sandbox: Sandbox
+) -> tuple[dict[int, list[ThreadStack]], list[int]]:
+    """Ask every process of the run where it is, and wait until the dumps are written; also
+    the processes that wrote none (PIDs as the submission saw them)."""
     dumps = run_dir / "dumps"
-    processes = reaper.run_processes(str(run_dir), pgid)
+    processes = sandbox.processes()
+    asked = [reaper.inner_pid(p.pid) for p in processes]
     reaper.signal_each(processes, signal.SIGUSR1)
     deadline = time.monotonic() + _DUMP_WAIT
     sizes: dict[str, int] = {}
@@ -177,13 +254,5 @@ def _collect_stacks(run_dir: Path, pgid: int) -> dict[int, list[ThreadStack]]:
         if written >= len(processes) and now == sizes:
             break
         sizes = now
-    return read_dumps(dumps)
-
-
-def _read_capped(path: Path) -> str:
-    with open(path, "rb") as file:
-        data = file.read(OUTPUT_CAP + 1)
-    text = data[:OUTPUT_CAP].decode("utf-8", "replace")
-    if len(data) > OUTPUT_CAP:
-        text += f"\n[output cut at {OUTPUT_CAP // 1024} KB]"
-    return text
+    stacks = read_dumps(dumps)
+    return stacks, [pid for pid in asked if pid not in stacks]

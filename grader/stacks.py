@@ -33,6 +33,12 @@ class ThreadStack:
     frames: tuple[Frame, ...]
     """Innermost first, as faulthandler prints them."""
 
+    @property
+    def number(self) -> int:
+        """The ident as a number: ``threading.get_ident()`` of that thread, which the probe's
+        thread records carry, so a dump's thread can be named."""
+        return int(self.ident, 16)
+
     def innermost_in(self, folder: Path) -> Frame | None:
         """The innermost frame in a file under ``folder`` (the student's own line)."""
         resolved = folder.resolve()

@@ -3,17 +3,25 @@
 Started by the grader as ``python harness.py RUN_DIR`` in a fresh interpreter (so never inside
 the grader's own process), with ``sitecustomize`` from this folder already recording. Reads
 ``RUN_DIR/config.json``, records whether the module loads and has the promised functions, then
-records what each call returned or raised. Only the standard library is used.
+records what each call returned or raised. A call of ``__main__`` runs the file as a program
+instead. When the calls are done the harness returns and the interpreter ends the usual way
+(no ``os._exit``): it waits for non-daemon threads and stops daemon ones, as for any program.
+Only the standard library is used.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
 import multiprocessing
 import os
+import queue
+import runpy
 import sys
+import threading
+import time
 import traceback
 import warnings
 from typing import Any
@@ -127,6 +135,88 @@ def load(config: dict[str, Any]) -> Any:
     return module
 
 
+_made: dict[str, Any] = {}
+"""Objects the calls asked for (``made_object``), by name: a later call gets the same one."""
+
+
+def made_object(value: Any) -> Any:
+    """A call's argument, with a queue in place of its description.
+
+    ``{"lockstep": "queue", "name": "q", "maxsize": 3, "put": [...], "every": 0.05,
+    "get_after": 0.1}`` becomes a ``multiprocessing.Queue(maxsize)``, made on first use and
+    shared by ``name`` with later calls. The ``put`` items go in at once, or, with ``every``,
+    one every ``every`` seconds from a helper thread that starts with the call (items on their
+    way). With ``get_after``, a helper thread takes one item after that many seconds (room that
+    appears while the call waits). Any other value is passed as it is.
+    """
+    if not (isinstance(value, dict) and value.get("lockstep") == "queue"):
+        return value
+    name = str(value.get("name", "q"))
+    if name not in _made:
+        made = _made[name] = multiprocessing.Queue(int(value.get("maxsize", 0)))
+        items, every = list(value.get("put", [])), float(value.get("every", 0))
+        if every:
+            threading.Thread(target=_put_later, args=(made, items, every)).start()
+        else:
+            for item in items:
+                made.put(item)
+        if value.get("get_after") is not None:
+            threading.Thread(target=_get_later, args=(made, float(value["get_after"]))).start()
+    return _made[name]
+
+
+def _put_later(made: Any, items: list[Any], every: float) -> None:
+    for item in items:
+        time.sleep(every)
+        made.put(item)
+
+
+def _get_later(made: Any, after: float) -> None:
+    time.sleep(after)
+    with contextlib.suppress(queue.Empty):
+        made.get(timeout=5.0)
+
+
+SCRIPT = "__main__"
+"""A call of this name runs the submission's file as a program, as ``python ex08_threads.py``
+would: its ``if __name__ == "__main__":`` block runs, and when the harness then returns, the
+interpreter ends the usual way (its non-daemon threads joined, its daemon threads stopped)."""
+
+
+def as_program(module_file: str) -> Any:
+    def program() -> None:
+        runpy.run_path(module_file, run_name="__main__")
+
+    return program
+
+
+def _keep_alive(stop: threading.Event) -> None:
+    stop.wait()
+
+
+def arrange_threads(situation: dict[str, Any]) -> threading.Event:
+    """The situation a run asks for (``Scenario.thread_situation``): the main thread renamed
+    (``main_name``), helper threads alive until the calls are done (``extra``, their names).
+    Facts that are the same in every bare process (``MainThread``, an active count of 2) then
+    differ, so a program that guesses them is told apart from one that looks. Set the
+    returned event to let the helpers end."""
+    stop = threading.Event()
+    if situation.get("main_name"):
+        threading.main_thread().name = str(situation["main_name"])
+    for name in situation.get("extra", []):
+        helper = threading.Thread(target=_keep_alive, args=(stop,), name=str(name), daemon=True)
+        helper.start()
+    return stop
+
+
+def threads_now() -> dict[str, Any]:
+    """The threads of this process as a call begins (what it can count and name)."""
+    return {
+        "names": sorted(t.name for t in threading.enumerate()),
+        "main": threading.main_thread().name,
+    }
+
+
 def live_children() -> list[int]:
     """PIDs of this process's multiprocessing children that still run (zombies excluded)."""
     alive = []
@@ -137,19 +227,27 @@ def live_children() -> list[int]:
 
 
 def call(module: Any, index: int, spec: dict[str, Any], module_file: str) -> None:
-    function = getattr(module, spec["function"])
+    script = spec["function"] == SCRIPT
+    function = as_program(module_file) if script else getattr(module, spec["function"])
+    sitecustomize.reset_thread_rendezvous(spec.get("kwargs", {}))
     rendezvous = os.path.join(os.environ["LOCKSTEP_RUN_DIR"], "rendezvous")
     for name in os.listdir(rendezvous):
         os.remove(os.path.join(rendezvous, name))
+    kwargs = {key: made_object(value) for key, value in spec.get("kwargs", {}).items()}
     emit("call", index=index, function=spec["function"], kwargs=spec.get("kwargs", {}))
+    program = os.path.basename(module_file) if script else None
+    emit("call_context", index=index, threads=threads_now(), script=program)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DeprecationWarning)
+        clock, cpu = time.perf_counter(), time.process_time()
         try:
-            value = function(*spec.get("args", []), **spec.get("kwargs", {}))
+            value = function(*spec.get("args", []), **kwargs)
         except BaseException as exc:
-            emit("raise", index=index, **describe_exception(exc, module_file))
+            spent = {"duration": time.perf_counter() - clock, "cpu": time.process_time() - cpu}
+            emit("raise", index=index, **spent, **describe_exception(exc, module_file))
         else:
-            emit("return", index=index, value=jsonable(value))
+            spent = {"duration": time.perf_counter() - clock, "cpu": time.process_time() - cpu}
+            emit("return", index=index, value=jsonable(value), **spent)
     for warning in caught:
         emit(
             "warning",
@@ -167,12 +265,14 @@ def main() -> None:
         config = json.load(file)
     if config.get("start_method"):
         multiprocessing.set_start_method(config["start_method"], force=True)
+    helpers = arrange_threads(config.get("thread_situation") or {})
     module = load(config)
     if module is None:
         return
     module_file = os.path.abspath(module.__file__)
     for index, spec in enumerate(config.get("calls", [])):
         call(module, index, spec, module_file)
+    helpers.set()
     emit("done")
 
 

@@ -1,0 +1,478 @@
+"""Grade a whole class: every submission under a folder, with the instructor's own grader.
+
+Each subfolder of the class folder is one student (its name is the student id): a clone of the
+student template (modules in ``exercises/``) or a bare folder of exercise modules. Only the
+catalogue's module files are taken from it, copied into a private folder (a symbolic link is
+refused: it could point at the reference solutions), and graded by a separate process running
+*this* copy of the grader, never the student's own ``grader/``.
+
+Containment: a submission runs its code under a grader process of its own (``worker_main``), in
+a session of its own, with a private ``TMPDIR`` that every process of its runs inherits. What
+the submission can do to its parent, or to its parent's process group, it does to that grader
+process. The grader process is a child subreaper: processes orphaned during the grading come
+back to it, and it kills them before it exits. After it has ended, in any way, the batch kills
+every process that still carries that ``TMPDIR``. When the grading of a submission fails as a
+whole, each of its exercises is graded again on its own, so a hostile exercise costs only its
+own cell.
+
+The batch itself is deliberately *not* a subreaper: a run orphaned by the death of its grader
+process would otherwise be reparented to the batch, and a program that kills its parent's
+process group would then kill the batch (and the shell that started it). This contains a
+program that misbehaves; it is not a sandbox against one that hunts for the batch's PID: grade
+classes you do not trust in a container or a throw-away VM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import psutil
+
+from . import grading, reaper
+from .catalogue import ExerciseInfo
+from .gradebook import GRADED, NO_EXERCISES, NOT_GRADED, PARTLY_GRADED, CheckOutcome, Row
+from .results import Status
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The folder holding the instructor's ``grader`` package, put first on the worker's path."""
+DEFAULT_JOBS = 2
+"""Submissions graded at once. One grading already runs ``grading.DEFAULT_JOBS`` runs at once
+(4 per core), most of them waiting on a lock, a queue or a deadline; the batch splits that same
+budget between its submissions (see ``runs_per_submission``), so two at a time overlap one
+submission's waits with another's work without loading the machine more than a single
+grading does. More would make every run slower, and a deadline that a right program misses on
+an overloaded machine is a wrong grade."""
+DEFAULT_TIMEOUT = 300.0
+"""Seconds one grader process may take before it is killed: a backstop, since every run of the
+grader has its own deadline of a few seconds (the exercise's ``timeout`` in the catalogue)."""
+MAX_MODULE_BYTES = 1 << 20
+EXIT_ORPHANED = 3
+"""Exit code of a grader process that stopped because its batch was gone."""
+_SWEEP_GRACE = 3.0
+_WATCH_EVERY = 0.5
+
+Progress = Callable[[int, int, Row], None]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What was found in one student's folder."""
+
+    student: str
+    folder: Path
+    modules: dict[str, Path]
+    """Exercise id -> the student's module file, for the exercises handed in."""
+    problems: dict[str, str]
+    """Exercise id -> why its file was not taken (a symbolic link, too large)."""
+
+
+@dataclass(frozen=True)
+class _Graded:
+    """The results of one grader process: exercise id -> (score, check outcomes, messages)."""
+
+    exercises: dict[str, tuple[int, list[CheckOutcome], list[str]]]
+
+
+@dataclass(frozen=True)
+class _Fault:
+    """A grader process that gave no results: why, and whether grading each exercise on its
+    own could still save the others (not after a timeout: it would only take as long again)."""
+
+    message: str
+    retry: bool = True
+
+
+def runs_per_submission(jobs: int) -> int:
+    """Runs at once inside each grader process, so the whole batch stays near one grading."""
+    return max(2, grading.DEFAULT_JOBS // max(1, jobs))
+
+
+def find_submissions(root: Path, exercises: Sequence[ExerciseInfo]) -> list[Submission]:
+    """Every student folder under ``root`` (hidden folders skipped), sorted by name."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [locate(folder, exercises) for folder in folders]
+
+
+def locate(folder: Path, exercises: Sequence[ExerciseInfo]) -> Submission:
+    """The student's modules: in ``exercises/`` when it holds any, else in the folder itself."""
+    inner = folder / "exercises"
+    problems: dict[str, str] = {}
+    if inner.is_symlink():
+        problems = {e.id: "exercises/ is a symbolic link: not graded" for e in exercises}
+        return Submission(folder.name, folder, {}, problems)
+    candidates = [inner, folder] if inner.is_dir() else [folder]
+    for place in candidates:
+        modules: dict[str, Path] = {}
+        problems = {}
+        for exercise in exercises:
+            path = place / exercise.filename
+            if path.is_symlink():
+                problems[exercise.id] = f"{exercise.filename} is a symbolic link: not graded"
+            elif path.is_file() and path.stat().st_size > MAX_MODULE_BYTES:
+                problems[exercise.id] = f"{exercise.filename} is larger than 1 MB: not graded"
+            elif path.is_file():
+                modules[exercise.id] = path
+        if modules or problems:
+            return Submission(folder.name, place, modules, problems)
+    return Submission(folder.name, folder, {}, {})
+
+
+def grade_class(
+    root: Path,
+    exercises: Sequence[ExerciseInfo],
+    *,
+    jobs: int = DEFAULT_JOBS,
+    start_methods: Sequence[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+) -> list[Row]:
+    """Grade every submission under ``root``; one row per student, in the order of their names.
+
+    Never raises for a broken, hanging or hostile submission: its fault is its row's note.
+    """
+    submissions = find_submissions(root, exercises)
+    with _Batch(exercises, start_methods, timeout, runs_per_submission(jobs)) as batch:
+        rows: dict[str, Row] = {}
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="lockstep-batch")
+        try:
+            futures = {
+                pool.submit(batch.grade, submission, index): submission
+                for index, submission in enumerate(submissions)
+            }
+            for future in as_completed(futures):
+                submission = futures[future]
+                try:
+                    row = future.result()
+                except Exception as error:  # a fault of the batch itself: still only one row
+                    row = _fault_row(submission, exercises, f"the batch failed: {error!r}")
+                rows[submission.student] = row
+                if progress is not None:
+                    progress(len(rows), len(submissions), row)
+        finally:
+            batch.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+    return [rows[s.student] for s in submissions if s.student in rows]
+
+
+class _Batch:
+    """The grader processes of one batch, their private folders, and the sweeping after them."""
+
+    def __init__(
+        self,
+        exercises: Sequence[ExerciseInfo],
+        start_methods: Sequence[str] | None,
+        timeout: float,
+        runs: int,
+    ) -> None:
+        self.exercises = list(exercises)
+        self.start_methods = list(start_methods or [])
+        self.timeout = timeout
+        self.runs = runs
+        self.root = Path(tempfile.mkdtemp(prefix="lockstep-batch-"))
+        self.workers: dict[int, subprocess.Popen[bytes]] = {}
+        self.workers_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def __enter__(self) -> _Batch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.sweep(str(self.root))
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def stop(self) -> None:
+        """Start no more grader processes, and kill the running ones (after an interrupt)."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        with self.workers_lock:
+            running = list(self.workers)
+        for pid in running:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+
+    def grade(self, submission: Submission, index: int) -> Row:
+        """One student's row."""
+        if not submission.modules and not submission.problems:
+            return _empty_row(submission, self.exercises)
+        place = self.root / f"{index:04d}"
+        private = place / "submission"
+        private.mkdir(parents=True)
+        for path in submission.modules.values():
+            shutil.copyfile(path, private / path.name)
+        present = [e for e in self.exercises if e.id in submission.modules]
+        faults: dict[str, str] = {}
+        graded = _Graded({})
+        if present:
+            outcome = self.run_grader(place, present)
+            if isinstance(outcome, _Graded):
+                graded = outcome
+            elif len(present) == 1 or not outcome.retry:
+                faults = {e.id: outcome.message for e in present}
+            else:  # grade each exercise on its own: only the guilty one loses its cell
+                for exercise in present:
+                    alone = self.run_grader(place, [exercise])
+                    if isinstance(alone, _Graded):
+                        graded.exercises.update(alone.exercises)
+                    else:
+                        faults[exercise.id] = alone.message
+        shutil.rmtree(place, ignore_errors=True)
+        return _row(submission, self.exercises, graded, faults)
+
+    def run_grader(self, place: Path, exercises: Sequence[ExerciseInfo]) -> _Graded | _Fault:
+        """Grade ``exercises`` of ``place/submission`` in a grader process of their own.
+
+        Returns the results, or what went wrong with the grading (for the row's notes).
+        """
+        interrupted = _Fault("the batch was interrupted", retry=False)
+        if self.stopping.is_set():
+            return interrupted
+        tmp = place / "tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        result_path = place / "result.json"
+        result_path.unlink(missing_ok=True)
+        argv = [e.id for e in exercises]
+        argv += ["--submission", str(place / "submission"), "--json", str(result_path)]
+        argv += ["--quiet", "--jobs", str(self.runs)]
+        for method in self.start_methods:
+            argv += ["--start-method", method]
+        code = (
+            f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+            f"from grader.batch import worker_main; sys.exit(worker_main({argv!r}))"
+        )
+        env = {**os.environ, "TMPDIR": str(tmp)}
+        timed_out = False
+        with open(place / "stderr.txt", "wb") as stderr:
+            with self.workers_lock:
+                if self.stopping.is_set():
+                    return interrupted
+                worker = subprocess.Popen(
+                    [sys.executable, "-c", code],
+                    cwd=place,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    start_new_session=True,
+                )
+                self.workers[worker.pid] = worker
+            try:
+                worker.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                with contextlib.suppress(OSError):
+                    os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+                with self.workers_lock:
+                    del self.workers[worker.pid]
+                self.sweep(str(place))
+        if self.stopping.is_set():
+            return interrupted
+        if timed_out:
+            return _Fault(f"grading did not finish within {self.timeout:g} s", retry=False)
+        if worker.returncode < 0:
+            name = _signal_name(-worker.returncode)
+            return _Fault(
+                f"the grader was killed by {name} (does the program end its parent's processes?)"
+            )
+        if worker.returncode not in (0, 1):
+            return _Fault(f"the grader failed: {_last_line(place / 'stderr.txt')}")
+        try:
+            return _parse(json.loads(result_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            return _Fault(f"the grader wrote no readable results ({error.__class__.__name__})")
+
+    def sweep(self, marker: str) -> None:
+        """Kill every process whose ``TMPDIR`` or run folder lies under ``marker``, until none
+        is left (or the grace time is over)."""
+        deadline = time.monotonic() + _SWEEP_GRACE
+        while True:
+            strays = _strays(marker)
+            if not strays:
+                break
+            _kill(strays)
+            if time.monotonic() > deadline:
+                break
+
+
+def worker_main(argv: Sequence[str]) -> int:
+    """The grader process of one submission: ``python -m grader ARGV``, then kill whatever
+    the runs left behind that came back to it (it is a child subreaper).
+
+    If the batch dies (``kill -9``, a test's timeout), nobody will read the results: the
+    grader process then ends its runs and itself instead of grading on without a reader.
+    """
+    from .cli import main
+
+    reaper.become_subreaper()
+    batch = os.getppid()
+    threading.Thread(target=_watch_batch, args=(batch,), daemon=True).start()
+    try:
+        return main(argv)
+    finally:
+        _end_descendants()
+
+
+def _watch_batch(batch: int) -> None:
+    while os.getppid() == batch:
+        time.sleep(_WATCH_EVERY)
+    marker = os.environ.get("TMPDIR", "")
+    deadline = time.monotonic() + _SWEEP_GRACE
+    while marker and time.monotonic() < deadline:
+        strays = _strays(marker)
+        if not strays:
+            break
+        _kill(strays)
+    _end_descendants()
+    if marker:  # nobody else will remove the submission's private folder, nor the batch's
+        place = Path(marker).parent
+        shutil.rmtree(place, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            place.parent.rmdir()  # the last grader process to go finds it empty
+    os._exit(EXIT_ORPHANED)
+
+
+def _end_descendants() -> None:
+    deadline = time.monotonic() + _SWEEP_GRACE
+    while time.monotonic() < deadline:
+        with contextlib.suppress(psutil.Error):
+            leftovers = psutil.Process().children(recursive=True)
+            if not leftovers:
+                break
+            _kill(leftovers)
+
+
+def _strays(marker: str) -> list[psutil.Process]:
+    """Live processes whose environment places them under the batch folder ``marker``."""
+    me = os.getpid()
+    alive = []
+    for process in psutil.process_iter():
+        if process.pid == me:
+            continue
+        try:
+            env = process.environ()
+            if not any(_under(env.get(k, ""), marker) for k in ("TMPDIR", "LOCKSTEP_RUN_DIR")):
+                continue
+            if process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except (psutil.Error, OSError):
+            continue
+    return alive
+
+
+def _kill(processes: list[psutil.Process]) -> None:
+    """Stop them all first (so none can fork a replacement), then kill and reap them."""
+    reaper.signal_each(processes, signal.SIGSTOP)
+    reaper.signal_each(processes, signal.SIGKILL)
+    psutil.wait_procs(processes, timeout=0.5)
+
+
+def _under(path: str, marker: str) -> bool:
+    return bool(path) and (path == marker or path.startswith(marker.rstrip(os.sep) + os.sep))
+
+
+def _parse(data: dict[str, Any]) -> _Graded:
+    exercises: dict[str, tuple[int, list[CheckOutcome], list[str]]] = {}
+    for exercise in data["exercises"]:
+        checks = [
+            CheckOutcome(exercise["id"], check["name"], cast(Status, check["status"]))
+            for check in exercise["checks"]
+        ]
+        messages = [str(check.get("message") or "") for check in exercise["checks"]]
+        exercises[exercise["id"]] = (int(exercise["score"]), checks, messages)
+    return _Graded(exercises)
+
+
+def _row(
+    submission: Submission,
+    exercises: Sequence[ExerciseInfo],
+    graded: _Graded,
+    faults: dict[str, str],
+) -> Row:
+    scores: dict[str, int | None] = {}
+    notes: list[str] = []
+    checks: list[CheckOutcome] = []
+    for exercise in exercises:
+        if exercise.id in graded.exercises:
+            score, outcomes, messages = graded.exercises[exercise.id]
+            scores[exercise.id] = score
+            checks += outcomes
+            notes += _exercise_notes(exercise, outcomes, messages)
+        elif exercise.id in faults:
+            scores[exercise.id] = None
+            notes.append(f"{exercise.id} not graded: {faults[exercise.id]}")
+        elif exercise.id in submission.problems:
+            scores[exercise.id] = 0
+            notes.append(submission.problems[exercise.id])
+        else:
+            scores[exercise.id] = 0
+            notes.append(f"{exercise.filename} missing")
+    if faults and graded.exercises:
+        status = PARTLY_GRADED
+    elif faults:
+        status = NOT_GRADED
+    else:
+        status = GRADED
+    return Row(submission.student, scores, status, tuple(notes), tuple(checks))
+
+
+def _exercise_notes(
+    exercise: ExerciseInfo, outcomes: Sequence[CheckOutcome], messages: Sequence[str]
+) -> list[str]:
+    if outcomes and all(o.status == "error" for o in outcomes):
+        first = next((m for m in messages if m), "could not be run")
+        return [f"{exercise.id}: {_shorten(first.splitlines()[0])}"]
+    hung = [o.check for o in outcomes if o.status == "timeout"]
+    if not hung:
+        return []
+    return [f"{exercise.id} hung" + ("" if len(hung) == len(outcomes) else f" ({', '.join(hung)})")]
+
+
+def _empty_row(submission: Submission, exercises: Sequence[ExerciseInfo]) -> Row:
+    example = exercises[0].filename if exercises else "the exercise modules"
+    note = (
+        f"no exercise modules in {submission.folder.name}/exercises/ or {submission.folder.name}/"
+        f" (expected files such as {example})"
+    )
+    return Row(submission.student, {e.id: 0 for e in exercises}, NO_EXERCISES, (note,))
+
+
+def _fault_row(submission: Submission, exercises: Sequence[ExerciseInfo], fault: str) -> Row:
+    return Row(submission.student, {e.id: None for e in exercises}, NOT_GRADED, (fault,))
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _last_line(path: Path) -> str:
+    with contextlib.suppress(OSError):
+        lines = [line for line in path.read_text("utf-8", "replace").splitlines() if line.strip()]
+        if lines:
+            return _shorten(lines[-1])
+    return "no error message"
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,222 @@
+"""ex07: several producers, several consumers, one queue: everything eaten once, everyone stops.
+
+Graded with more consumers than producers and with more producers than consumers, because a
+sentinel per producer is right by accident when there are as many of each: with more consumers
+some of them wait for ever, with more producers sentinels are left in the queue. The producers
+are slowed (each ``put`` waits), so a sentinel sent before they have finished reaches the
+consumers before the food on every run. In the second run the consumer is slowed too (each
+``get`` is followed by a pause), so a ``main`` that does not wait for the eating (daemon
+consumers and no ``q.join()``) returns before it is done on every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..checking import Checks, Failure, Runs
+from ..evidence import timeline, who
+from ..runner import Call, Run, Scenario
+from ..trace import ProcessInfo
+
+
+@dataclass(frozen=True)
+class Case:
+    foods: tuple[str, ...]
+    consumers: int
+    n: int
+    slow: dict[str, float] = field(default_factory=dict)
+
+    def call(self) -> Call:
+        return Call("main", {"foods": list(self.foods), "consumers": self.consumers, "n": self.n})
+
+    def items(self) -> Counter[str]:
+        return Counter(f"生产的第{i}个{food}" for food in self.foods for i in range(self.n))
+
+    def names(self) -> list[str]:
+        return [f"消费者{j}" for j in range(1, self.consumers + 1)]
+
+
+CASES = {
+    "more_consumers": Case(("包子",), 2, 5, {"producer": 0.05}),
+    "more_producers": Case(("包子", "骨头"), 1, 4, {"producer": 0.05, "consumer": 0.08}),
+}
+"""Two runs of three processes each (spawn start-up is what a run costs), never as many
+producers as consumers. The slowed producers need 0.2 s or more for their food, far longer
+than main takes to start everyone and put a sentinel; the slowed consumer of the second run
+needs 0.64 s to eat, far longer than the producers take to finish and exit."""
+_EATEN = re.compile(r"^(?P<name>.*?)吃了(?P<item>.*)$")
+
+checks = Checks()
+
+
+def scenarios() -> list[Scenario]:
+    return [Scenario(name, (case.call(),), slow=case.slow) for name, case in CASES.items()]
+
+
+def consumers_of(run: Run) -> list[ProcessInfo]:
+    return [p for p in run.trace.children() if p.target == "consumer"]
+
+
+def meals(run: Run) -> list[tuple[int, float, str, str]]:
+    """(pid, time, name, item) of every ``{name}吃了{item}`` line, in the order printed."""
+    found = []
+    for line in run.trace.out():
+        match = _EATEN.match(line.text.strip())
+        if match:
+            found.append((line.pid, line.time, match["name"], match["item"]))
+    return found
+
+
+def listed(items: Counter[str], limit: int = 4) -> str:
+    names = sorted(items.elements())
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def main_call(run: Run) -> str:
+    return run.trace.calls[0].signature()
+
+
+@checks("program_ends", *CASES)
+def program_ends(runs: Runs) -> Failure | None:
+    # A hang or a crash fails this check before it is called; its points wait on
+    # each_item_once (a main that does nothing ends too).
+    return None
+
+
+@checks("each_item_once", *CASES)
+def each_item_once(runs: Runs) -> Failure | None:
+    for name, run in runs.items():
+        case = CASES[name]
+        consumer_pids = {p.pid for p in consumers_of(run)}
+        eaten = meals(run)
+        for pid, _, _, item in eaten:
+            if pid not in consumer_pids:
+                return Failure(
+                    observed=f"{main_call(run)}: {who(run, pid)} printed that it ate {item}",
+                    expected="only the consumer processes to eat",
+                    evidence=timeline(run),
+                )
+        got = Counter(item for _, _, _, item in eaten)
+        wanted = case.items()
+        missing, extra = wanted - got, got - wanted
+        if missing:
+            call = run.trace.calls[0]
+            cut_short = any(p.daemon and p.pid in call.live_after for p in consumers_of(run))
+            why = (
+                "; main() returned while the daemon consumers were still eating, and they "
+                "ended with the program"
+                if cut_short
+                else ""
+            )
+            return Failure(
+                observed=f"{main_call(run)}: {sum(missing.values())} of the "
+                f"{sum(wanted.values())} items were never eaten ({listed(missing)}){why}",
+                expected="every item produced to be eaten, each exactly once",
+                evidence=timeline(run),
+            )
+        if extra:
+            twice = Counter({item: count for item, count in extra.items() if item in wanted})
+            what = (
+                f"{listed(twice)} eaten more than once"
+                if twice
+                else f"something that was never produced eaten: {listed(extra)}"
+            )
+            return Failure(
+                observed=f"{main_call(run)}: {what}",
+                expected="every item produced to be eaten, each exactly once",
+                evidence=timeline(run),
+            )
+        failure = names_used(run, case, eaten)
+        if failure is not None:
+            return failure
+    return None
+
+
+def names_used(run: Run, case: Case, eaten: list[tuple[int, float, str, str]]) -> Failure | None:
+    """Each consumer prints the name it was given; the names are 消费者1 to 消费者k."""
+    allowed = set(case.names())
+    for pid, _, name, _ in eaten:
+        info = run.trace.processes.get(pid)
+        if name not in allowed or (info is not None and info.label and info.label != name):
+            given = f" (it was given the name {info.label})" if info and info.label else ""
+            return Failure(
+                observed=f"{main_call(run)}: {who(run, pid)} printed {name}吃了...{given}",
+                expected=f"consumers named {', '.join(case.names())}, each printing its own "
+                "name: {name}吃了{item}",
+                evidence=timeline(run),
+            )
+    return None
+
+
+@checks("main_waits", *CASES)
+def main_waits(runs: Runs) -> Failure | None:
+    for name, run in runs.items():
+        call = run.trace.calls[0]
+        if call.ended is None:
+            continue
+        eaten_by_then = Counter(item for _, time, _, item in meals(run) if time <= call.ended)
+        left = CASES[name].items() - eaten_by_then
+        if left:
+            return Failure(
+                observed=f"{main_call(run)} returned when {sum(left.values())} item(s) were "
+                f"still not eaten ({listed(left)})",
+                expected="main() to return only when everything has been eaten",
+                evidence=timeline(run),
+            )
+        running = [
+            p
+            for p in run.trace.children()
+            if p.target in ("producer", "consumer") and p.pid in call.live_after and not p.daemon
+        ]
+        if running:
+            return Failure(
+                observed=f"{main_call(run)} returned while "
+                f"{', '.join(who(run, p.pid) for p in running)} still ran",
+                expected="main() to return after the producers and consumers have stopped (a "
+                "daemon consumer may be left waiting once everything is done)",
+            )
+    return None
+
+
+@checks("consumers_stop", *CASES)
+def consumers_stop(runs: Runs) -> Failure | None:
+    for name, run in runs.items():
+        case = CASES[name]
+        consumers = consumers_of(run)
+        if len(consumers) != case.consumers:
+            return Failure(
+                observed=f"{main_call(run)} started {len(consumers)} process(es) running consumer",
+                expected=f"{case.consumers} consumer processes, one per consumer",
+            )
+        for consumer in consumers:
+            if consumer.daemon:
+                continue  # left waiting, and ended with the program, once everything is done
+            if consumer.ended is None or consumer.exit_code != 0:
+                code = consumer.collected_code if consumer.ended is None else consumer.exit_code
+                return Failure(
+                    observed=f"{main_call(run)}: {who(run, consumer.pid)} did not stop by "
+                    f"itself (its exit code was {code})",
+                    expected="each consumer to leave its loop by itself and exit with code 0 "
+                    "(or, as a daemon, to be left waiting once everything is done)",
+                    evidence=timeline(run),
+                )
+    return None
+
+
+@checks("queue_empty", *CASES)
+def queue_empty(runs: Runs) -> Failure | None:
+    for run in runs.values():
+        put = Counter(e.item for e in run.trace.queue if e.action == "put")
+        got = Counter(e.item for e in run.trace.queue if e.action == "get")
+        left = put - got
+        if left:
+            return Failure(
+                observed=f"{main_call(run)}: {sum(left.values())} item(s) were put on the "
+                f"queue and never taken off it: {listed(left)}",
+                expected="nothing left in the queue: every item eaten, and no sentinel more "
+                "than there are consumers",
+            )
+    return None

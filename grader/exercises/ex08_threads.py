@@ -1,0 +1,216 @@
+"""ex08: starting threads, what they share, daemon threads, and today's threading names.
+
+``thread_facts`` runs in a changed situation (the main thread renamed, a helper thread kept
+alive), so the facts that are the same in every bare process cannot be guessed. ``main`` runs
+once as a program (``python ex08_threads.py``: a daemon thread by default), and once called
+with ``daemon=False``; after either, the harness lets the interpreter end the usual way, so a
+daemon thread really dies with the main thread and a non-daemon one is really waited for.
+The probe records DeprecationWarnings in every thread, also after a call has returned.
+"""
+
+from __future__ import annotations
+
+import linecache
+import re
+from pathlib import Path
+from typing import Any
+
+from ..checking import Checks, Failure, Location, Runs
+from ..evidence import timeline
+from ..runner import AS_PROGRAM, Call, Run, Scenario
+from ..trace import ThreadInfo
+
+A, B = "红", 7
+MAIN_NAME = "grader-main"
+HELPER = "grader-helper"
+NON_DAEMON_DELAY = 0.3
+_DEPRECATED = re.compile(r"^(\w+)\(\) is deprecated")
+CURRENT = {
+    "setDaemon": "t.daemon = True",
+    "isDaemon": "t.daemon",
+    "getName": "t.name",
+    "setName": "t.name = ...",
+    "currentThread": "threading.current_thread()",
+    "activeCount": "threading.active_count()",
+    "isSet": "event.is_set()",
+    "notifyAll": "condition.notify_all()",
+}
+"""Each deprecated threading name and how it is spelled today."""
+
+checks = Checks()
+
+
+def scenarios() -> list[Scenario]:
+    return [
+        Scenario(
+            "facts",
+            (Call("thread_facts", {"a": A, "b": B}),),
+            thread_situation={"main_name": MAIN_NAME, "extra": [HELPER]},
+        ),
+        Scenario("daemon", (AS_PROGRAM,)),
+        Scenario("non_daemon", (Call("main", {"daemon": False, "delay": NON_DAEMON_DELAY}),)),
+    ]
+
+
+def task_threads(run: Run) -> list[ThreadInfo]:
+    return run.trace.student_threads("task")
+
+
+def printed(run: Run, text: str) -> list[float]:
+    """When each line reading ``text`` was printed."""
+    return [line.time for line in run.trace.out() if line.text.strip() == text]
+
+
+@checks("thread_runs", "facts")
+def thread_runs(runs: Runs) -> Failure | None:
+    run = runs["facts"]
+    call = run.trace.calls[0]
+    started = [t for t in task_threads(run) if t.name == "Thread-2"]
+    if not started:
+        return Failure(
+            observed=f"{call.signature()} started no thread named Thread-2 running task"
+            + (
+                f" (it started: {', '.join(t.describe() for t in task_threads(run))})"
+                if task_threads(run)
+                else ""
+            ),
+            expected='Thread(target=task, name="Thread-2", args=(a,), kwargs={"b": b, '
+            '"delay": 0.2}), started',
+        )
+    thread = started[0]
+    wanted_args, wanted_kwargs = [repr(A)], {"b": repr(B), "delay": "0.2"}
+    if thread.args != wanted_args or thread.kwargs != wanted_kwargs:
+        given = ", ".join([*thread.args, *(f"{k}={v}" for k, v in thread.kwargs.items())])
+        return Failure(
+            observed=f"{call.signature()} called task({given}) in its thread",
+            expected=f"task({A!r}, b={B!r}, delay=0.2): args=(a,), kwargs={{'b': b, 'delay': 0.2}}",
+        )
+    if thread.ended is None or call.ended is None or thread.ended > call.ended:
+        return Failure(
+            observed=f"{call.signature()} returned while thread {thread.describe()} still ran",
+            expected="thread_facts to join the thread before it returns",
+        )
+    value = call.value if isinstance(call.value, dict) else {}
+    pid = run.trace.harness_pid
+    pids = {key: value.get(key) for key in ("pid_in_thread", "pid_in_main")}
+    if any(got != pid for got in pids.values()):
+        return Failure(
+            observed=f"{call.signature()} returned "
+            + ", ".join(f"{key}={got!r}" for key, got in pids.items())
+            + f", but the program's PID was {pid}",
+            expected="both to be the program's PID: a thread runs inside the process that "
+            "started it (pid_in_thread is seen['pid'], which task sets, read after the join)",
+        )
+    return None
+
+
+@checks("facts_true", "facts")
+def facts_true(runs: Runs) -> Failure | None:
+    run = runs["facts"]
+    call = run.trace.calls[0]
+    before = call.threads_before
+    names = list(before.get("names", []))
+    wanted: dict[str, Any] = {
+        "name": "Thread-2",
+        "alive_before_join": True,
+        "alive_after_join": False,
+        "main": before.get("main"),
+        "active_during": len(names) + 1,
+        "names_during": sorted([*names, "Thread-2"]),
+    }
+    value = call.value if isinstance(call.value, dict) else {}
+    wrong = [
+        f"{key}: returned {value.get(key)!r}, but it was {right!r}"
+        for key, right in wanted.items()
+        if value.get(key) != right
+    ]
+    if wrong:
+        return Failure(
+            observed=f"{call.signature()} returned facts that were not true: " + "; ".join(wrong),
+            expected=f"what was there while the thread ran (this time the main thread was "
+            f"named {before.get('main')!r} and {len(names)} threads were alive before yours "
+            f"started: {', '.join(names)})",
+        )
+    return None
+
+
+@checks("daemon_dies", "daemon")
+def daemon_dies(runs: Runs) -> Failure | None:
+    run = runs["daemon"]
+    program = run.trace.calls[0].signature()
+    threads = task_threads(run)
+    if not threads:
+        return Failure(
+            observed=f"{program} started no thread running task",
+            expected="main() to start task in a thread",
+            evidence=timeline(run),
+        )
+    if "主线程" not in [line.text.strip() for line in run.trace.out()]:
+        return Failure(
+            observed=f"{program} never printed 主线程",
+            expected="main() to print 主线程 after starting the thread",
+            evidence=timeline(run),
+        )
+    if printed(run, "aaa") or not threads[0].daemon:
+        how = "was not a daemon thread" if not threads[0].daemon else "was a daemon thread"
+        return Failure(
+            observed=f"{program} (main() with its default daemon=True): thread "
+            f"{threads[0].describe()} {how}"
+            + (", and the program waited for it to print aaa" if printed(run, "aaa") else ""),
+            expected="a daemon thread, which ends with the main thread: aaa never printed",
+            evidence=timeline(run),
+        )
+    return None
+
+
+@checks("non_daemon_finishes", "non_daemon")
+def non_daemon_finishes(runs: Runs) -> Failure | None:
+    run = runs["non_daemon"]
+    call = run.trace.calls[0]
+    threads = task_threads(run)
+    if not threads or threads[0].daemon:
+        return Failure(
+            observed=f"{call.signature()} started "
+            + (f"thread {threads[0].describe()} as a daemon" if threads else "no thread"),
+            expected="with daemon=False, a thread running task that is not a daemon",
+            evidence=timeline(run),
+        )
+    main_line, aaa = printed(run, "主线程"), printed(run, "aaa")
+    if not main_line or not aaa or aaa[0] < main_line[0]:
+        return Failure(
+            observed=f"{call.signature()} printed "
+            + ("主线程" if main_line else "no 主线程")
+            + (" and aaa" if aaa else " and no aaa")
+            + (" (aaa first)" if main_line and aaa and aaa[0] < main_line[0] else ""),
+            expected="主线程 first; then, at the end of the program, aaa: Python waits for a "
+            "non-daemon thread before it exits",
+            evidence=timeline(run),
+        )
+    return None
+
+
+@checks("current_api", "facts", "daemon", "non_daemon")
+def current_api(runs: Runs) -> Failure | None:
+    for run in runs.values():
+        folder = run.submission.resolve()
+        for warning in run.trace.warnings:
+            match = _DEPRECATED.match(str(warning.get("message", "")))
+            file = str(warning.get("file", ""))
+            if (
+                warning.get("category") != "DeprecationWarning"
+                or match is None
+                or match[1] not in CURRENT
+                or Path(file).resolve().parent != folder
+            ):
+                continue
+            line = int(warning.get("line") or 0)
+            code = linecache.getline(file, line).strip()
+            location = Location(file, line, code)
+            return Failure(
+                observed=f"line {line} of {Path(file).name} uses {match[1]}(), which is "
+                f"deprecated (DeprecationWarning: {warning.get('message')})"
+                + (f": `{code}`" if code else ""),
+                expected=f"today's spelling: `{CURRENT[match[1]]}`",
+                location=location,
+            )
+    return None

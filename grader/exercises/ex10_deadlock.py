@@ -1,0 +1,189 @@
+"""ex10: the scientists eating noodles: two locks, a deadlock, and its two cures.
+
+The eaters are held at a common start (the probe's thread rendezvous) and every ``eat1``
+pauses right after each lock it takes, so two separate locks taken in opposite orders
+deadlock on every run: an ``eat1`` holds the noodles while an ``eat2`` holds the fork. Who
+ate when, and what each eater held, is read from the probe's lock records, not assumed: a
+lock's taking is recorded while it is held and its release before it is let go, so the
+recorded holding times of one lock never overlap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..checking import Checks, Failure, Runs
+from ..evidence import lock_name, timeline
+from ..runner import Call, Run, Scenario
+from ..trace import Line, ThreadInfo
+
+NAMES = ("张三", "李四", "王五")
+DELAY = 0.05
+PAUSE = 0.03
+EATERS = ("eat1", "eat2")
+_ATE = re.compile(r"^(.+)吃面$")
+
+checks = Checks()
+
+
+def scenarios() -> list[Scenario]:
+    return [
+        Scenario(
+            "main",
+            (Call("main", {"names": list(NAMES), "delay": DELAY}),),
+            thread_rendezvous={"target": list(EATERS)},
+            pause_after_acquire={"eat1": PAUSE},
+        )
+    ]
+
+
+def meals(run: Run) -> list[tuple[Line, ThreadInfo | None]]:
+    """Each ``{name}吃面`` line with the thread that printed it."""
+    found = []
+    for line in run.trace.out():
+        if _ATE.match(line.text.strip()):
+            thread = None
+            if line.thread is not None:
+                thread = run.trace.thread(line.pid, line.thread, line.time)
+            found.append((line, thread))
+    return found
+
+
+def eater(thread: ThreadInfo | None, line: Line) -> str:
+    return f"thread {thread.describe()}" if thread else f"a thread (pid {line.pid})"
+
+
+def meal_end(run: Run, line: Line, thread: ThreadInfo | None) -> float:
+    """When a meal ended: the eater's first release of a lock after its 吃面 line (it eats,
+    then lets go), or the end of its thread."""
+    for event in run.trace.lock_events:
+        if (
+            event.time > line.time
+            and event.action == "rel"
+            and (event.pid, event.thread) == (line.pid, line.thread)
+        ):
+            return event.time
+    if thread is not None and thread.ended is not None:
+        return thread.ended
+    return float("inf")
+
+
+@checks("program_ends", "main")
+def program_ends(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    call = run.trace.calls[0]
+    eaters = [t for t in run.trace.student_threads() if t.target in EATERS]
+    if len(eaters) != 2 * len(NAMES):
+        return Failure(
+            observed=f"{call.signature()} started {len(eaters)} threads running eat1 or eat2",
+            expected=f"one thread running eat1 and one running eat2 for each of the "
+            f"{len(NAMES)} names: {2 * len(NAMES)} threads",
+        )
+    running = [t for t in eaters if t.ended is None or (call.ended and t.ended > call.ended)]
+    if running:
+        return Failure(
+            observed=f"main() returned while {', '.join(t.describe() for t in running)} still ran",
+            expected="main() to join every thread it started before it returns",
+        )
+    return None
+
+
+@checks("each_ate_twice", "main")
+def each_ate_twice(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    wanted = Counter({(name, target): 1 for name in NAMES for target in EATERS})
+    got = Counter(
+        (_ATE.match(line.text.strip())[1], thread.target if thread else "?")  # type: ignore[index]
+        for line, thread in meals(run)
+    )
+    if got != wanted:
+        missing = [f"{name}吃面 in {target}" for (name, target) in wanted - got]
+        extra = [f"{name}吃面 in {target}" for (name, target) in got - wanted]
+        observed = "; ".join(
+            part
+            for part in (
+                f"missing: {', '.join(missing)}" if missing else "",
+                f"unexpected: {', '.join(extra)}" if extra else "",
+            )
+            if part
+        )
+        return Failure(
+            observed=f"main(names={list(NAMES)!r}) printed these meals: {observed}",
+            expected="each name to eat exactly twice: once in its eat1 thread, once in its "
+            "eat2 thread",
+            evidence=timeline(run),
+        )
+    return None
+
+
+@checks("one_eater_at_a_time", "main")
+def one_eater_at_a_time(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    eaten = meals(run)
+    for line, thread in eaten:
+        end = meal_end(run, line, thread)
+        for other, other_thread in eaten:
+            if other is line or (other.pid, other.thread) == (line.pid, line.thread):
+                continue
+            if line.time < other.time < end:
+                until = f"until {end:.3f}s" if end < float("inf") else "after that"
+                return Failure(
+                    observed=f"{eater(other_thread, other)} printed {other.text} at "
+                    f"{other.time:.3f}s, while {eater(thread, line)} was still eating: it "
+                    f"printed {line.text} at {line.time:.3f}s and let go of no lock {until}",
+                    expected="nobody to eat while another is eating",
+                    evidence=timeline(run),
+                )
+    return None
+
+
+@checks("held_both", "main")
+def held_both(runs: Runs) -> Failure | None:
+    run = runs["main"]
+    for line, thread in meals(run):
+        if thread is None or line.thread is None:
+            return Failure(
+                observed=f"{line.text} was printed by a thread the grader did not see start",
+                expected="the eaters to be threads started by main",
+            )
+        state = run.trace.lock_state(line.time)
+        held = set(state.held_by(line.pid, line.thread))
+        needed = {
+            lock for param, lock in thread.locks.items() if param in ("noodle_lock", "fork_lock")
+        }
+        if not needed:  # not given as arguments: every lock it takes must be held
+            needed = {
+                e.lock
+                for e in run.trace.lock_events
+                if (e.pid, e.thread) == (line.pid, line.thread) and e.action == "acq"
+            }
+        if not needed or not needed <= held:
+            shown = " and ".join(
+                lock_name(
+                    run,
+                    line.pid,
+                    lock,
+                    state.held_as.get((line.pid, lock, line.thread), ()),
+                    made=True,
+                )
+                for lock in sorted(held)
+            )
+            wanted = " and ".join(
+                lock_name(
+                    run,
+                    line.pid,
+                    lock,
+                    tuple(p for p, x in thread.locks.items() if x == lock),
+                    made=True,
+                )
+                for lock in sorted(needed)
+            )
+            return Failure(
+                observed=f"thread {thread.describe()} printed {line.text} holding "
+                + (shown or "no lock"),
+                expected=f"an eater to hold {wanted or 'the noodles and the fork'} while it "
+                "eats (from before 吃面 until after its sleep)",
+                evidence=timeline(run),
+            )
+    return None

@@ -1,0 +1,56 @@
+"""The grade as Markdown: a score table, then what to fix (``$GITHUB_STEP_SUMMARY``, a release
+body, anywhere Markdown is read)."""
+
+from __future__ import annotations
+
+import re
+
+from ..results import GradeResult
+from .common import LABELS, display_name
+
+_MARKS = {"passed": "✅", "failed": "❌", "timeout": "⏳", "error": "⚠️"}
+
+
+def summary(result: GradeResult, *, fault: str | None = None) -> str:
+    """The Markdown text; a grader fault comes first, in a warning."""
+    lines = [f"## Lockstep: {result.score} / {result.max_score} points", ""]
+    if fault is not None:
+        lines += ["> [!WARNING]", *(f"> {line}" for line in fault.strip().splitlines()), ""]
+    lines += ["| Exercise | Check | Result | Points |", "| --- | --- | --- | ---: |"]
+    for exercise in result.exercises:
+        for check in exercise.checks:
+            result_cell = f"{_MARKS[check.status]} {LABELS[check.status]}"
+            lines.append(
+                f"| {_cell(exercise.id)} | {_cell(check.name)} | {result_cell} "
+                f"| {check.score} / {check.max_score} |"
+            )
+    failures = [(e, c) for e in result.exercises for c in e.checks if c.status != "passed"]
+    if failures and fault is None:
+        lines += ["", "### What to fix", ""]
+        for exercise, check in failures:
+            lines += [
+                f"<details><summary><b>{_html(display_name(exercise, check))}</b> "
+                f"({LABELS[check.status]}): {_html(check.summary)}</summary>",
+                "",
+                *_fenced(check.message),
+                "",
+                "</details>",
+                "",
+            ]
+        lines.append("Run `python -m grader EXERCISE --hints` for a more direct hint.")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fenced(text: str) -> list[str]:
+    """``text`` in a code fence longer than any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", text, fence]

@@ -1,0 +1,91 @@
+"""What one graded run may use, and how a run that went past a limit is described.
+
+The kernel enforces memory and file size (``setrlimit`` in ``launcher.py``, inherited by every
+process of the run). The number of processes and the output are watched by the runner, which
+ends the run as soon as one goes past its limit: ``RLIMIT_NPROC`` cannot do it, since it counts
+every process of the user and does not bind root at all (CI runs as root).
+"""
+
+from __future__ import annotations
+
+MB = 1024 * 1024
+
+MEMORY_MB = 256
+"""Resident memory of any one process of the run, watched by the runner. Page faults are slow
+on a busy virtual machine (150 MB/s measured), so a larger cap would not be reached before the
+deadline and a hog would be reported as a hang."""
+ADDRESS_SPACE_MB = 4096
+"""Address space of each process (``RLIMIT_AS``): the kernel's backstop between two looks of
+the runner. Thread stacks count (8 MB each by default): a process with 100 threads reserves
+about 900 MB with ``MALLOC_ARENA_MAX=2``."""
+FILE_MB = 64
+"""Largest file a process of the run may write (``RLIMIT_FSIZE``); past it the kernel stops
+the writer with ``SIGXFSZ``."""
+MAX_PROCESSES = 64
+"""Processes of one run alive at once, the grader's own helpers included."""
+OUTPUT_MB = 1
+"""What the run may write to its standard output and error outside ``print`` (``os.write``,
+``sys.__stdout__``)."""
+RECORD_MB = 4
+"""What the probe records (printed lines, queue traffic) before it stops recording."""
+
+CHILD_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
+"""Set in every graded interpreter: glibc reserves 64 MB of address space per malloc arena,
+up to 8 per core, which would count against ``MEMORY_MB`` for a program with many threads."""
+
+
+def rlimits() -> dict[str, int]:
+    """The launcher's ``setrlimit`` calls: resource name to soft and hard limit."""
+    return {
+        "RLIMIT_AS": ADDRESS_SPACE_MB * MB,
+        "RLIMIT_FSIZE": FILE_MB * MB,
+        "RLIMIT_CORE": 0,
+    }
+
+
+def too_many_processes(module: str) -> str:
+    return (
+        f"{module} had more than {MAX_PROCESSES} processes running at once; the grader "
+        "stopped it there (is a start() inside a loop that never ends?)"
+    )
+
+
+def too_much_output(module: str) -> str:
+    return (
+        f"{module} wrote more than {OUTPUT_MB} MB to its standard output outside print(); "
+        "output cut, and the run stopped there"
+    )
+
+
+def too_much_printed(module: str, what: str) -> str:
+    return f"{module} {what} more than {RECORD_MB} MB; output cut, and the run stopped there"
+
+
+def too_much_memory(module: str) -> str:
+    return f"{module} used more than {MEMORY_MB} MB of memory in one process; stopped there"
+
+
+def out_of_memory(module: str) -> str:
+    return (
+        f"{module} ran out of memory (MemoryError): the grader gives each process at most "
+        f"{ADDRESS_SPACE_MB} MB of address space"
+    )
+
+
+def supervisor_killed(module: str) -> str:
+    return (
+        f"{module} ended the process that supervises it (it signalled its parent or its "
+        "process group); the run was stopped there"
+    )
+
+
+def left_running(module: str, escaped: list[tuple[int, str]]) -> str:
+    """``escaped``: (PID, command line) of each process that outlived the program."""
+    shown = "; ".join(f"pid {pid}: {command}" for pid, command in escaped[:3])
+    more = f" and {len(escaped) - 3} more" if len(escaped) > 3 else ""
+    count = f"{len(escaped)} process{'es' if len(escaped) > 1 else ''}"
+    them = "them" if len(escaped) > 1 else "it"
+    return (
+        f"{module} left {count} running after the program ended ({shown}{more}); the grader "
+        f"killed {them}. A program must end, or wait for, every process it starts"
+    )

@@ -1,0 +1,123 @@
+"""ex04: the child's n is its own; its value comes out through a queue, read before join."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from grader import find_exercise
+from grader.exercises import ex04_isolation
+from tests.conftest import GradeVariant, assert_loses_points, failed_checks, message_of
+
+EXERCISE = "ex04_isolation"
+ALL = {"child_value", "sent_by_child", "parent_unchanged", "child_changed_its_n", "large_message"}
+
+
+@pytest.mark.parametrize("variant", ["solution", "manager_queue", "simple_queue", "list_message"])
+def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
+    """A Queue read before join, a Manager's queue (joined first: its data lives in the
+    manager), a SimpleQueue, and a list instead of a tuple all earn 10 of 10."""
+    result = grade_variant(EXERCISE, variant)
+    assert failed_checks(result) == set(), [c.message for c in result.checks]
+    assert result.score == 10
+
+
+@pytest.mark.parametrize(
+    ("variant", "must_fail"),
+    [
+        ("stub", ALL),
+        ("value_from_parent", {"sent_by_child", "large_message"}),
+        ("parent_puts", {"sent_by_child", "large_message"}),
+        ("get_after_join", {"large_message"}),
+        ("no_global", {"child_changed_its_n"}),
+        ("sync_back", {"parent_unchanged"}),
+    ],
+)
+def test_mistakes_lose_points(
+    grade_variant: GradeVariant, variant: str, must_fail: set[str]
+) -> None:
+    """Each typical mistake fails the check that describes it (graded under all three methods)."""
+    result = grade_variant(EXERCISE, variant)
+    assert_loses_points(result, must_fail)
+
+
+@pytest.mark.parametrize(
+    ("variant", "failed", "score"),
+    [
+        ("value_from_parent", {"sent_by_child", "large_message"}, 5),
+        ("parent_puts", {"sent_by_child", "large_message"}, 5),
+        ("get_after_join", {"large_message"}, 7),
+        ("no_global", {"child_changed_its_n"}, 9),
+        ("sync_back", {"parent_unchanged"}, 9),
+    ],
+)
+def test_partly_right_programs_keep_the_other_points(
+    grade_variant: GradeVariant, variant: str, failed: set[str], score: int
+) -> None:
+    """A mistake costs the points of its own check (and of the checks that require it), no
+    others (graded under fork, where a run is quickest)."""
+    result = grade_variant(EXERCISE, variant, ["fork"])
+    assert failed_checks(result) == failed, [(c.name, c.message) for c in result.checks]
+    assert result.score == score
+
+
+def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
+    """The untouched stub earns 0: the parent's n is 100, but that alone earns nothing."""
+    result = grade_variant(EXERCISE, "stub")
+    assert result.score == 0
+    assert "returned (100, 100): the second value is 100" in message_of(result, "child_value")
+
+
+def test_the_value_is_fresh_for_every_grading() -> None:
+    """The grader draws new values each time, never the parent's 100 nor the lesson's 1, so a
+    value written into the program cannot pass."""
+    drawn = [
+        call.kwargs["value"]
+        for _ in range(5)
+        for scenario in ex04_isolation.scenarios()
+        for call in scenario.calls
+    ]
+    assert len(set(drawn)) == len(drawn)
+    assert not {1, 100} & set(drawn)
+
+
+def test_value_made_up_by_the_parent_is_caught(grade_variant: GradeVariant) -> None:
+    """Returning the value main passed in is right by value, but nothing came from the child."""
+    result = grade_variant(EXERCISE, "value_from_parent", ["spawn"])
+    assert "the child put nothing on a queue" in message_of(result, "sent_by_child")
+
+
+def test_value_put_by_the_parent_is_caught(grade_variant: GradeVariant) -> None:
+    """The queue records who put each item: the parent's own put is not the child's."""
+    message = message_of(grade_variant(EXERCISE, "parent_puts", ["fork"]), "sent_by_child")
+    assert "only the main program (pid " in message
+    assert "put anything on a queue" in message
+
+
+def test_forgotten_global_is_seen_in_the_child(grade_variant: GradeVariant) -> None:
+    """The child's own global n is read when it ends: without `global n` it is still 100."""
+    message = message_of(
+        grade_variant(EXERCISE, "no_global", ["forkserver"]), "child_changed_its_n"
+    )
+    assert "that child's own global n was 100" in message
+    assert "Hint: An assignment inside a function" in message
+
+
+def test_join_before_get_with_a_large_message_is_a_hang_at_the_join(
+    grade_variant: GradeVariant,
+) -> None:
+    """Joining before reading a megabyte hangs both processes; the grader stops the run at
+    its deadline and points at the join line, and the other checks still pass."""
+    exercise = find_exercise(EXERCISE)
+    assert exercise is not None
+    started = time.monotonic()
+    result = grade_variant(EXERCISE, "get_after_join")
+    elapsed = time.monotonic() - started
+    check = next(c for c in result.checks if c.name == "large_message")
+    assert check.status == "timeout"
+    assert "payload=1048576) did not finish within" in check.message
+    assert "the main program (pid " in check.message
+    assert "was waiting at ex04_isolation.py:19 in main: `p.join()`" in check.message
+    assert result.score == 7
+    assert elapsed < exercise.timeout + 2

@@ -1,0 +1,94 @@
+"""ex05: every right way to wait on a bounded queue passes; every typical mistake loses points."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import GradeVariant, failed_checks, message_of, variant_source
+
+EXERCISE = "ex05_queue"
+ALL_CHECKS = {
+    "fifo",
+    "overflow_rejected",
+    "put_within_timeout",
+    "take_timeout",
+    "drain_everything",
+    "no_busy_wait",
+}
+
+
+def line_of(variant: str, code: str) -> int:
+    """The number of the first line of a variant's file that is ``code`` (indent aside)."""
+    lines = variant_source(EXERCISE, variant).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.strip() == code)
+
+
+@pytest.mark.parametrize("variant", ["solution", "block_kwargs", "poll_with_sleep"])
+def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
+    """The _nowait methods, block/timeout arguments, and polling that sleeps all earn 10 of 10."""
+    result = grade_variant(EXERCISE, variant)
+    assert failed_checks(result) == set(), [c.message for c in result.checks]
+    assert result.score == 10
+
+
+@pytest.mark.parametrize(
+    ("variant", "must_fail"),
+    [
+        ("stub", ALL_CHECKS),
+        ("busy_loop", {"no_busy_wait"}),
+        ("trusts_empty", {"drain_everything"}),
+        ("gives_up_at_once", {"put_within_timeout", "take_timeout", "drain_everything"}),
+        ("sleeps_then_tries", {"put_within_timeout", "take_timeout"}),
+        ("rejects_first_only", {"overflow_rejected"}),
+        ("empty_not_caught", {"take_timeout"}),
+    ],
+)
+def test_mistakes_lose_points(
+    grade_variant: GradeVariant, variant: str, must_fail: set[str]
+) -> None:
+    """Each typical mistake fails the check that describes it."""
+    result = grade_variant(EXERCISE, variant)
+    assert must_fail <= failed_checks(result), [c.message for c in result.checks]
+    assert result.score < 10
+
+
+def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
+    """The untouched stub earns 0: it hangs wherever the queue is full or empty."""
+    result = grade_variant(EXERCISE, "stub")
+    assert result.score == 0
+
+
+def test_stub_hang_is_reported_where_it_waits(grade_variant: GradeVariant) -> None:
+    """A put() or get() that waits for ever is reported with the call and the line it waits on."""
+    result = grade_variant(EXERCISE, "stub")
+    offer = next(c for c in result.checks if c.name == "overflow_rejected")
+    assert offer.status == "timeout"
+    assert "offer_all(q=an empty Queue(3), items=[" in offer.message
+    assert "did not finish within" in offer.message
+    where = f"ex05_queue.py:{line_of('stub', 'q.put(item)')} in offer_all: `q.put(item)`"
+    assert "the main program (pid " in offer.message and where in offer.message
+    take = message_of(result, "take_timeout")
+    assert f"ex05_queue.py:{line_of('stub', 'return q.get()')} in take: `return q.get()`" in take
+
+
+def test_busy_loop_is_shown_by_its_cpu_time(grade_variant: GradeVariant) -> None:
+    """Right values at the right moments still fail no_busy_wait, with the CPU time it used."""
+    result = grade_variant(EXERCISE, "busy_loop")
+    assert failed_checks(result) == {"no_busy_wait"}
+    message = message_of(result, "no_busy_wait")
+    assert "s of CPU time in" in message and "kept the processor busy" in message
+    assert "Hint: A loop that keeps calling" in message
+
+
+def test_giving_up_early_says_how_long_it_waited(grade_variant: GradeVariant) -> None:
+    """A timeout ignored is reported with the time the call took and the timeout it had."""
+    message = message_of(grade_variant(EXERCISE, "gives_up_at_once"), "put_within_timeout")
+    assert "put_within(q=a full Queue(2), item='p3', timeout=0.4) returned False after" in message
+    assert "it gave up early" in message
+
+
+def test_items_on_their_way_are_named(grade_variant: GradeVariant) -> None:
+    """A drain that trusts empty() is told that the items had just been put."""
+    message = message_of(grade_variant(EXERCISE, "trusts_empty"), "drain_everything")
+    assert "just put" in message or "puts" in message
+    assert "Hint: Right after put()" in message

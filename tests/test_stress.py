@@ -1,0 +1,46 @@
+"""The stress tool finds what exists when it starts, and counts a flip as a flip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+
+from grader import load_catalogue
+from grader.stress import Row, Submission, stress, submissions, table
+from tests.conftest import FIXTURES, ROOT
+
+
+def test_finds_every_solution_and_fixture() -> None:
+    """Every solution and fixture of a catalogued exercise (one folder deeper too) is graded,
+    except the fixture that writes into the kit, which is named with the reason."""
+    found, skipped = submissions()
+    keys = {s.key for s in found}
+    for exercise in load_catalogue():
+        if (ROOT / "solutions" / exercise.filename).is_file():
+            assert f"{exercise.id}/solution" in keys
+        for fixture in (FIXTURES / exercise.id).glob("*.py"):
+            assert f"{exercise.id}/{exercise.id}/{fixture.stem}" in keys
+    assert "ex01_process_lock/hostile/ex01_process_lock/busy_main" in keys
+    assert any("writes_kit" in note and "writes into the kit" in note for note in skipped)
+    assert not any("writes_kit" in key for key in keys)
+
+
+def test_a_check_whose_status_changes_is_a_flip() -> None:
+    row = Row(runs=3, passes=1, statuses={"a": {"passed"}, "b": {"passed", "timeout"}})
+    assert row.flips == ["b"]
+    shown = table({("ex01_process_lock", "solution", "fork"): row})
+    assert "ex01_process_lock" in shown and "(b)" in shown
+
+
+def test_grades_under_load_and_stops_the_load(tmp_path: Path) -> None:
+    """A short stress run gives one row per submission and method, and its busy loops end."""
+    found, _ = submissions()
+    broken = next(s for s in found if s.name.endswith("hostile/ex01_process_lock/syntax_error"))
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    rows = stress([Submission(broken.exercise, "broken", broken.path)], ["fork"], 1, 1, 1)
+    row = rows[("ex01_process_lock", "broken", "fork")]
+    assert (row.runs, row.passes, row.flips) == (2, 0, [])
+    assert row.statuses["one_at_a_time"] == {"error"}
+    after = {p.pid for p in psutil.Process().children(recursive=True) if p.is_running()}
+    assert not [p for p in after - before if psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
