@@ -1,19 +1,15 @@
 """Grade a whole class: every submission under a folder, with the instructor's own grader.
 
-Each subfolder of the class folder is one student (its name is the student id): a clone of the
-student template (modules in ``exercises/``) or a bare folder of exercise modules. Only the
-catalogue's module files are taken from it, copied into a private folder (a symbolic link is
-refused: it could point at the reference solutions), and graded by a separate process running
-*this* copy of the grader, never the student's own ``grader/``.
+Each subfolder of the class folder is one student (``submissions.py`` finds their modules).
+The modules are copied into a private folder and graded by a grader process of their own
+(``worker.py``), several submissions at a time; each student's results become one row of the
+gradebook (``gradebook.py``).
 
-Containment: a submission runs its code under a grader process of its own (``worker_main``), in
-a session of its own, with a private ``TMPDIR`` that every process of its runs inherits. What
-the submission can do to its parent, or to its parent's process group, it does to that grader
-process. The grader process is a child subreaper: processes orphaned during the grading come
-back to it, and it kills them before it exits. After it has ended, in any way, the batch kills
-every process that still carries that ``TMPDIR``. When the grading of a submission fails as a
-whole, each of its exercises is graded again on its own, so a hostile exercise costs only its
-own cell.
+Containment: what a submission can do to its parent, or to its parent's process group, it does
+to its grader process, which runs in a session of its own with a private ``TMPDIR`` that every
+process of its runs inherits; once it has ended, in any way, every process still carrying that
+``TMPDIR`` is killed. When the grading of a submission fails as a whole, each of its exercises
+is graded again on its own, so a hostile exercise costs only its own cell.
 
 The batch itself is deliberately *not* a subreaper: a run orphaned by the death of its grader
 process would otherwise be reparented to the batch, and a program that kills its parent's
@@ -30,54 +26,34 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import psutil
-
-from . import grading, reaper
+from . import grading
 from .catalogue import ExerciseInfo
 from .gradebook import GRADED, NO_EXERCISES, NOT_GRADED, PARTLY_GRADED, CheckOutcome, Row
 from .results import Status
+from .submissions import Submission, find_submissions
+from .worker import sweep, worker_command
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-"""The folder holding the instructor's ``grader`` package, put first on the worker's path."""
-DEFAULT_JOBS = 2
-"""Submissions graded at once. One grading already runs ``grading.DEFAULT_JOBS`` runs at once
-(4 per core), most of them waiting on a lock, a queue or a deadline; the batch splits that same
-budget between its submissions (see ``runs_per_submission``), so two at a time overlap one
-submission's waits with another's work without loading the machine more than a single
-grading does. More would make every run slower, and a deadline that a right program misses on
-an overloaded machine is a wrong grade."""
+DEFAULT_JOBS = max(2, os.cpu_count() or 1)
+"""Submissions graded at once: one per core (two on this 2-core machine). One grading already
+runs ``grading.DEFAULT_JOBS`` runs at once (4 per core), most of them waiting on a lock, a
+queue or a deadline, and keeps about 0.7 of a 2-core machine busy; the batch splits that same
+budget of runs between its submissions (``runs_per_submission``), so that one submission's
+waits overlap another's work while the machine is loaded no more than by a single grading.
+More would make every run slower, and a deadline that a right program misses on an
+overloaded machine is a wrong grade."""
 DEFAULT_TIMEOUT = 300.0
 """Seconds one grader process may take before it is killed: a backstop, since every run of the
 grader has its own deadline of a few seconds (the exercise's ``timeout`` in the catalogue)."""
-MAX_MODULE_BYTES = 1 << 20
-EXIT_ORPHANED = 3
-"""Exit code of a grader process that stopped because its batch was gone."""
-_SWEEP_GRACE = 3.0
-_WATCH_EVERY = 0.5
 
 Progress = Callable[[int, int, Row], None]
-
-
-@dataclass(frozen=True)
-class Submission:
-    """What was found in one student's folder."""
-
-    student: str
-    folder: Path
-    modules: dict[str, Path]
-    """Exercise id -> the student's module file, for the exercises handed in."""
-    problems: dict[str, str]
-    """Exercise id -> why its file was not taken (a symbolic link, too large)."""
 
 
 @dataclass(frozen=True)
@@ -99,36 +75,6 @@ class _Fault:
 def runs_per_submission(jobs: int) -> int:
     """Runs at once inside each grader process, so the whole batch stays near one grading."""
     return max(2, grading.DEFAULT_JOBS // max(1, jobs))
-
-
-def find_submissions(root: Path, exercises: Sequence[ExerciseInfo]) -> list[Submission]:
-    """Every student folder under ``root`` (hidden folders skipped), sorted by name."""
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [locate(folder, exercises) for folder in folders]
-
-
-def locate(folder: Path, exercises: Sequence[ExerciseInfo]) -> Submission:
-    """The student's modules: in ``exercises/`` when it holds any, else in the folder itself."""
-    inner = folder / "exercises"
-    problems: dict[str, str] = {}
-    if inner.is_symlink():
-        problems = {e.id: "exercises/ is a symbolic link: not graded" for e in exercises}
-        return Submission(folder.name, folder, {}, problems)
-    candidates = [inner, folder] if inner.is_dir() else [folder]
-    for place in candidates:
-        modules: dict[str, Path] = {}
-        problems = {}
-        for exercise in exercises:
-            path = place / exercise.filename
-            if path.is_symlink():
-                problems[exercise.id] = f"{exercise.filename} is a symbolic link: not graded"
-            elif path.is_file() and path.stat().st_size > MAX_MODULE_BYTES:
-                problems[exercise.id] = f"{exercise.filename} is larger than 1 MB: not graded"
-            elif path.is_file():
-                modules[exercise.id] = path
-        if modules or problems:
-            return Submission(folder.name, place, modules, problems)
-    return Submission(folder.name, folder, {}, {})
 
 
 def grade_class(
@@ -192,7 +138,7 @@ class _Batch:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-        self.sweep(str(self.root))
+        sweep(str(self.root))
         shutil.rmtree(self.root, ignore_errors=True)
 
     def stop(self) -> None:
@@ -252,10 +198,6 @@ class _Batch:
         argv += ["--quiet", "--jobs", str(self.runs)]
         for method in self.start_methods:
             argv += ["--start-method", method]
-        code = (
-            f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
-            f"from grader.batch import worker_main; sys.exit(worker_main({argv!r}))"
-        )
         env = {**os.environ, "TMPDIR": str(tmp)}
         timed_out = False
         with open(place / "stderr.txt", "wb") as stderr:
@@ -263,7 +205,7 @@ class _Batch:
                 if self.stopping.is_set():
                     return interrupted
                 worker = subprocess.Popen(
-                    [sys.executable, "-c", code],
+                    worker_command(argv),
                     cwd=place,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -282,7 +224,7 @@ class _Batch:
                 worker.wait()
                 with self.workers_lock:
                     del self.workers[worker.pid]
-                self.sweep(str(place))
+                sweep(str(place))
         if self.stopping.is_set():
             return interrupted
         if timed_out:
@@ -298,94 +240,6 @@ class _Batch:
             return _parse(json.loads(result_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as error:
             return _Fault(f"the grader wrote no readable results ({error.__class__.__name__})")
-
-    def sweep(self, marker: str) -> None:
-        """Kill every process whose ``TMPDIR`` or run folder lies under ``marker``, until none
-        is left (or the grace time is over)."""
-        deadline = time.monotonic() + _SWEEP_GRACE
-        while True:
-            strays = _strays(marker)
-            if not strays:
-                break
-            _kill(strays)
-            if time.monotonic() > deadline:
-                break
-
-
-def worker_main(argv: Sequence[str]) -> int:
-    """The grader process of one submission: ``python -m grader ARGV``, then kill whatever
-    the runs left behind that came back to it (it is a child subreaper).
-
-    If the batch dies (``kill -9``, a test's timeout), nobody will read the results: the
-    grader process then ends its runs and itself instead of grading on without a reader.
-    """
-    from .cli import main
-
-    reaper.become_subreaper()
-    batch = os.getppid()
-    threading.Thread(target=_watch_batch, args=(batch,), daemon=True).start()
-    try:
-        return main(argv)
-    finally:
-        _end_descendants()
-
-
-def _watch_batch(batch: int) -> None:
-    while os.getppid() == batch:
-        time.sleep(_WATCH_EVERY)
-    marker = os.environ.get("TMPDIR", "")
-    deadline = time.monotonic() + _SWEEP_GRACE
-    while marker and time.monotonic() < deadline:
-        strays = _strays(marker)
-        if not strays:
-            break
-        _kill(strays)
-    _end_descendants()
-    if marker:  # nobody else will remove the submission's private folder, nor the batch's
-        place = Path(marker).parent
-        shutil.rmtree(place, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            place.parent.rmdir()  # the last grader process to go finds it empty
-    os._exit(EXIT_ORPHANED)
-
-
-def _end_descendants() -> None:
-    deadline = time.monotonic() + _SWEEP_GRACE
-    while time.monotonic() < deadline:
-        with contextlib.suppress(psutil.Error):
-            leftovers = psutil.Process().children(recursive=True)
-            if not leftovers:
-                break
-            _kill(leftovers)
-
-
-def _strays(marker: str) -> list[psutil.Process]:
-    """Live processes whose environment places them under the batch folder ``marker``."""
-    me = os.getpid()
-    alive = []
-    for process in psutil.process_iter():
-        if process.pid == me:
-            continue
-        try:
-            env = process.environ()
-            if not any(_under(env.get(k, ""), marker) for k in ("TMPDIR", "LOCKSTEP_RUN_DIR")):
-                continue
-            if process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(process)
-        except (psutil.Error, OSError):
-            continue
-    return alive
-
-
-def _kill(processes: list[psutil.Process]) -> None:
-    """Stop them all first (so none can fork a replacement), then kill and reap them."""
-    reaper.signal_each(processes, signal.SIGSTOP)
-    reaper.signal_each(processes, signal.SIGKILL)
-    psutil.wait_procs(processes, timeout=0.5)
-
-
-def _under(path: str, marker: str) -> bool:
-    return bool(path) and (path == marker or path.startswith(marker.rstrip(os.sep) + os.sep))
 
 
 def _parse(data: dict[str, Any]) -> _Graded:

@@ -21,8 +21,10 @@ about 900 MB with ``MALLOC_ARENA_MAX=2``."""
 FILE_MB = 64
 """Largest file a process of the run may write (``RLIMIT_FSIZE``); past it the kernel stops
 the writer with ``SIGXFSZ``."""
-MAX_PROCESSES = 64
-"""Processes of one run alive at once, the grader's own helpers included."""
+MAX_PROCESSES = 32
+"""Processes of one run alive at once, the grader's own helpers included. The exercises need
+fewer than 10; a runaway loop under forkserver on a busy machine must pass this well before
+its deadline, or its verdict would depend on the load (a hang one time, this limit another)."""
 OUTPUT_MB = 1
 """What the run may write to its standard output and error outside ``print`` (``os.write``,
 ``sys.__stdout__``)."""

@@ -197,7 +197,8 @@ def _escaped(module: str, trace: Trace, left: list[tuple[int, str]]) -> str | No
     escaped = [
         (pid, command)
         for pid, command in left
-        if pid not in children and not any(helper in command for helper in _MP_HELPERS)
+        # A process with no command line is exiting (or not yet exec'd): not an escapee.
+        if command and pid not in children and not any(helper in command for helper in _MP_HELPERS)
     ]
     return limits.left_running(module, escaped) if escaped else None
 

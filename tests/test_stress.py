@@ -30,7 +30,7 @@ def test_a_check_whose_status_changes_is_a_flip() -> None:
     row = Row(runs=3, passes=1, statuses={"a": {"passed"}, "b": {"passed", "timeout"}})
     assert row.flips == ["b"]
     shown = table({("ex01_process_lock", "solution", "fork"): row})
-    assert "ex01_process_lock" in shown and "(b)" in shown
+    assert "ex01_process_lock" in shown and "(b: passed/timeout)" in shown
 
 
 def test_grades_under_load_and_stops_the_load(tmp_path: Path) -> None:

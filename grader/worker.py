@@ -1,0 +1,152 @@
+"""The grader process of one submission in a batch, and the sweeping after it.
+
+``worker_command`` starts ``python -m grader`` of *this* copy of the grader (never the
+student's) as ``worker_main``: it grades, then kills whatever its runs left behind that came
+back to it (it is a child subreaper). Every process of its runs inherits its private
+``TMPDIR``; ``sweep`` kills every process still carrying it. If the batch is killed, the grader
+process notices (its parent changed), ends itself and leaves the sweeping and the removal of
+its folder to a process of its own (``clean_up_after``): its grading threads may start runs up
+to the very end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+
+from . import reaper
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The folder holding the instructor's ``grader`` package, put first on the worker's path."""
+EXIT_ORPHANED = 3
+"""Exit code of a grader process that stopped because its batch was gone."""
+_SWEEP_GRACE = 3.0
+_WATCH_EVERY = 0.5
+
+
+def worker_command(argv: Sequence[str]) -> list[str]:
+    """The command line of a grader process running ``python -m grader ARGV``."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+        f"from grader.worker import worker_main; sys.exit(worker_main({list(argv)!r}))"
+    )
+    return [sys.executable, "-c", code]
+
+
+def sweep(marker: str) -> None:
+    """Kill every process whose ``TMPDIR`` or run folder lies under ``marker``, until none is
+    left (or the grace time is over)."""
+    deadline = time.monotonic() + _SWEEP_GRACE
+    while strays := _strays(marker):
+        _kill(strays)
+        if time.monotonic() > deadline:
+            break
+
+
+def worker_main(argv: Sequence[str]) -> int:
+    """The grader process of one submission: ``python -m grader ARGV``, then kill whatever
+    the runs left behind that came back to it (it is a child subreaper).
+
+    If the batch dies (``kill -9``, a test's timeout), nobody will read the results: the
+    grader process then ends its runs and itself instead of grading on without a reader.
+    """
+    from .cli import main
+
+    reaper.become_subreaper()
+    batch = os.getppid()
+    threading.Thread(target=_watch_batch, args=(batch,), daemon=True).start()
+    try:
+        return main(argv)
+    finally:
+        _end_descendants()
+
+
+def _watch_batch(batch: int) -> None:
+    while os.getppid() == batch:
+        time.sleep(_WATCH_EVERY)
+    # This process's grading threads may start runs until the very end, so the cleaning up
+    # is left to a process of its own that starts once this one has ended.
+    marker = os.environ.get("TMPDIR", "")
+    if marker:
+        env = {key: value for key, value in os.environ.items() if key != "TMPDIR"}
+        code = (
+            f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+            f"from grader.worker import clean_up_after; clean_up_after({os.getpid()}, {marker!r})"
+        )
+        with contextlib.suppress(OSError):
+            subprocess.Popen(
+                [sys.executable, "-c", code],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+    os._exit(EXIT_ORPHANED)
+
+
+def clean_up_after(worker: int, marker: str) -> None:
+    """Once the grader process ``worker`` of a vanished batch has ended, kill every process
+    under its ``TMPDIR`` (``marker``) and remove its folder, and the batch's once empty."""
+    deadline = time.monotonic() + _SWEEP_GRACE
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(worker).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.Error:
+            break
+        time.sleep(0.05)
+    sweep(marker)
+    place = Path(marker).parent
+    shutil.rmtree(place, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        place.parent.rmdir()  # the last one to finish finds it empty
+
+
+def _end_descendants() -> None:
+    deadline = time.monotonic() + _SWEEP_GRACE
+    while time.monotonic() < deadline:
+        with contextlib.suppress(psutil.Error):
+            leftovers = psutil.Process().children(recursive=True)
+            if not leftovers:
+                break
+            _kill(leftovers)
+
+
+def _strays(marker: str) -> list[psutil.Process]:
+    """Live processes whose environment places them under the batch folder ``marker``."""
+    me = os.getpid()
+    alive = []
+    for process in psutil.process_iter():
+        if process.pid == me:
+            continue
+        try:
+            env = process.environ()
+            if not any(_under(env.get(k, ""), marker) for k in ("TMPDIR", "LOCKSTEP_RUN_DIR")):
+                continue
+            if process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except (psutil.Error, OSError):
+            continue
+    return alive
+
+
+def _kill(processes: list[psutil.Process]) -> None:
+    """Stop them all first (so none can fork a replacement), then kill and reap them."""
+    reaper.signal_each(processes, signal.SIGSTOP)
+    reaper.signal_each(processes, signal.SIGKILL)
+    psutil.wait_procs(processes, timeout=0.5)
+
+
+def _under(path: str, marker: str) -> bool:
+    return bool(path) and (path == marker or path.startswith(marker.rstrip(os.sep) + os.sep))
