@@ -37,7 +37,7 @@ _RECORD_SLACK = 16 * 1024
 STRETCH = 3.0
 """A deadline is extended by the time the run's processes waited for a CPU (on a machine
 busier than its cores), up to this many times the deadline: a slow machine must not turn a
-right program into a hung one."""
+right program into a hung one (a hang on a busy machine is reported later, never missed)."""
 
 
 class Sandbox:
@@ -111,8 +111,9 @@ class Sandbox:
         return {self.launcher.pid} | ({self.waiter} if self.namespace and self.waiter else set())
 
     def starved(self) -> float:
-        """Seconds the most starved process of the run waited for a CPU so far."""
-        return max(self._waited.values(), default=0) / 1e9
+        """Seconds the run's processes waited for a CPU so far, added up: a run is a chain of
+        processes that wait for each other, so each one's wait delays the end."""
+        return sum(self._waited.values()) / 1e9
 
     def watch(self, deadline: float) -> str:
         """Wait until the harness ends (``ended``), ``deadline`` seconds pass (``timeout``;
