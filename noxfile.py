@@ -86,3 +86,10 @@ def lint(session: nox.Session) -> None:
     session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("mypy")
+
+
+@nox.session(default=False)
+def benchmark(session: nox.Session) -> None:
+    """Time gradings against their budgets and floors, on an idle machine: `-- --repeat N`."""
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.benchmark", *session.posargs)

@@ -80,6 +80,10 @@ class Scenario:
     thread_situation: dict[str, Any] = field(default_factory=dict)
     """Before the calls: ``{"main_name": rename the main thread, "extra": [names of helper
     threads kept alive through the calls]}``."""
+    floor: float = 0.0
+    """Seconds a right program must spend sleeping one after the other in this run: the delays
+    the calls ask for and the pauses the levers add. No run can be faster (the benchmark's
+    floor)."""
 
 
 @dataclass

@@ -3,10 +3,11 @@ and fail if any verdict flips.
 
 Every file in ``solutions/`` and every fixture in ``tests/fixtures/<exercise id>/`` (or one
 folder deeper, ``tests/fixtures/<group>/<exercise id>/``) that exists when it starts is graded
-``--runs`` times under each start method, once with ``PYTHONUNBUFFERED=1`` and once without,
+``--runs`` times under each start method, every other run with ``PYTHONUNBUFFERED=1``,
 while a busy loop per core keeps the machine loaded. One row per (exercise, submission, start
-method) gives the runs, how many earned full marks, how many did not, and the flips: the checks
-whose status was not the same in every run. The exit code is 1 if anything flipped.
+method, ``-`` for the thread exercises) gives the runs, how many earned full marks, how many
+did not, and the flips: the checks whose status was not the same in every run. The exit code
+is 1 if anything flipped.
 
 Fixtures marked ``lockstep: sandbox-only`` (they write into the kit) are never graded here;
 those marked ``lockstep: needs-pid-namespace`` only where runs get a PID namespace.
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _BUSY_LOOP = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
 SANDBOX_ONLY = "lockstep: sandbox-only"
 NEEDS_NAMESPACE = "lockstep: needs-pid-namespace"
+NO_PROCESSES = "-"
 
 
 @dataclass(frozen=True)
@@ -129,13 +131,20 @@ def unbuffered(value: bool) -> Iterator[None]:
             os.environ["PYTHONUNBUFFERED"] = saved
 
 
+def methods_of(exercise: ExerciseInfo, methods: Sequence[str]) -> list[str]:
+    """The chosen start methods the exercise is graded under; ``-`` for one that starts no
+    processes (its runs would be the same under each)."""
+    return [m for m in methods if m in exercise.start_methods] or [NO_PROCESSES]
+
+
 def grade_once(submission: Submission, method: str, scratch: Path) -> dict[str, str]:
     """Each check's status from one grading of the submission under one start method."""
     folder = Path(tempfile.mkdtemp(dir=scratch))
     try:
         shutil.copy(submission.path, folder / submission.exercise.filename)
         try:
-            result = grade(folder, [submission.exercise], start_methods=[method], jobs=4)
+            chosen = None if method == NO_PROCESSES else [method]
+            result = grade(folder, [submission.exercise], start_methods=chosen, jobs=4)
         except KitChanged:
             return {check.name: "kit-changed" for check in submission.exercise.checks}
         return {check.name: check.status for check in result.exercises[0].checks}
@@ -146,27 +155,28 @@ def grade_once(submission: Submission, method: str, scratch: Path) -> dict[str, 
 def stress(
     chosen: Sequence[Submission], methods: Sequence[str], runs: int, parallel: int, load: int
 ) -> dict[tuple[str, str, str], Row]:
-    rows = {(s.exercise.id, s.name, m): Row() for s in chosen for m in methods}
-    work = [(s, m) for s in chosen for m in methods]
+    work = [(s, m) for s in chosen for m in methods_of(s.exercise, methods)]
+    rows = {(s.exercise.id, s.name, m): Row() for s, m in work}
+    started = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="lockstep-stress-"))
     try:
         with busy_cores(load), ThreadPoolExecutor(max_workers=parallel) as pool:
-            for setting in (True, False):
+            for done in range(runs):
+                setting = done % 2 == 0  # every other round with PYTHONUNBUFFERED set
                 with unbuffered(setting):
-                    for done in range(runs):
-                        graded = pool.map(lambda job: grade_once(job[0], job[1], scratch), work)
-                        for (submission, method), statuses in zip(work, graded, strict=True):
-                            row = rows[(submission.exercise.id, submission.name, method)]
-                            row.runs += 1
-                            row.passes += all(s == "passed" for s in statuses.values())
-                            for check, status in statuses.items():
-                                row.statuses.setdefault(check, set()).add(status)
-                        print(
-                            f"PYTHONUNBUFFERED {'set' if setting else 'unset'}: "
-                            f"round {done + 1} of {runs} done\n{table(rows)}",
-                            file=sys.stderr,
-                            flush=True,
-                        )
+                    graded = pool.map(lambda job: grade_once(job[0], job[1], scratch), work)
+                    for (submission, method), statuses in zip(work, graded, strict=True):
+                        row = rows[(submission.exercise.id, submission.name, method)]
+                        row.runs += 1
+                        row.passes += all(s == "passed" for s in statuses.values())
+                        for check, status in statuses.items():
+                            row.statuses.setdefault(check, set()).add(status)
+                print(
+                    f"round {done + 1} of {runs} done (PYTHONUNBUFFERED "
+                    f"{'set' if setting else 'unset'}), {time.monotonic() - started:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return rows
@@ -186,7 +196,12 @@ def table(rows: dict[tuple[str, str, str], Row]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     cli = argparse.ArgumentParser(prog="python -m grader.stress", description=__doc__)
-    cli.add_argument("--runs", type=int, default=20, help="gradings per setting (default: 20)")
+    cli.add_argument(
+        "--runs",
+        type=int,
+        default=20,
+        help="gradings per submission and start method (default: 20)",
+    )
     cli.add_argument(
         "--start-method", action="append", choices=START_METHODS, dest="methods", default=None
     )
@@ -200,8 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [s for s in found if not args.only or any(k in s.key for k in args.only)]
     methods = args.methods or list(START_METHODS)
     print(
-        f"Stress: {len(chosen)} submissions x {len(methods)} start methods x {args.runs} runs x "
-        f"PYTHONUNBUFFERED set and unset, {args.load} busy loops, {args.parallel} at once",
+        f"Stress: {len(chosen)} submissions x {len(methods)} start methods x {args.runs} runs "
+        f"(PYTHONUNBUFFERED set in every other one), {args.load} busy loops, "
+        f"{args.parallel} at once",
         flush=True,
     )
     started = time.monotonic()

@@ -6,9 +6,10 @@ import ast
 
 import pytest
 
+from grader.benchmark import chain_floor
 from grader.catalogue import ExerciseInfo, load_catalogue
 from grader.grading import definition_of
-from tests.conftest import ROOT
+from tests.conftest import ROOT, GradeVariant
 
 EXERCISES = load_catalogue()
 
@@ -47,3 +48,14 @@ def test_every_catalogued_check_has_code_and_every_check_is_catalogued(
     """The catalogue's checks and the exercise module's checks are the same set."""
     coded = {check.name for check in definition_of(exercise).checks.all}
     assert coded == {check.name for check in exercise.checks}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_the_benchmark_floor_is_a_lower_bound(
+    exercise: ExerciseInfo, grade_variant: GradeVariant
+) -> None:
+    """Grading the reference solution never beats the floor the benchmark puts beside it: the
+    scenarios' floors count only sleeps a right program cannot skip."""
+    result = grade_variant(exercise.id, "solution")
+    assert result.score == result.max_score
+    assert result.duration >= chain_floor(exercise, hung=False)

@@ -34,11 +34,12 @@ def test_a_check_whose_status_changes_is_a_flip() -> None:
 
 
 def test_grades_under_load_and_stops_the_load(tmp_path: Path) -> None:
-    """A short stress run gives one row per submission and method, and its busy loops end."""
+    """A stress run gives one row per submission and method with ``runs`` gradings in it, and
+    its busy loops end."""
     found, _ = submissions()
     broken = next(s for s in found if s.name.endswith("hostile/ex01_process_lock/syntax_error"))
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    rows = stress([Submission(broken.exercise, "broken", broken.path)], ["fork"], 1, 1, 1)
+    rows = stress([Submission(broken.exercise, "broken", broken.path)], ["fork"], 2, 1, 1)
     row = rows[("ex01_process_lock", "broken", "fork")]
     assert (row.runs, row.passes, row.flips) == (2, 0, [])
     assert row.statuses["one_at_a_time"] == {"error"}

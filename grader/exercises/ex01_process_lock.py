@@ -15,6 +15,10 @@ from ..runner import Call, Run, Scenario
 N = 3
 FAIL_N = 4
 FAILING = 1
+DELAY = 0.15
+"""Each child's sleep inside the lock: long beside the few milliseconds its siblings need to
+print once the common start lets them go, so a missing lock always shows."""
+PAUSE = 0.05
 _LINE = re.compile(r"^进程(\d+)(来了|走了)$")
 
 
@@ -24,9 +28,10 @@ def scenarios() -> list[Scenario]:
         # departure printed outside the lock show.
         Scenario(
             "main",
-            (Call("main", {"n": N, "delay": 0.25}),),
+            (Call("main", {"n": N, "delay": DELAY}),),
             rendezvous={"target": "task", "count": N},
-            pause_after_release={"task": 0.05},
+            pause_after_release={"task": PAUSE},
+            floor=N * (DELAY + PAUSE),
         ),
         # The failing process is started first and let in first, so a lock it never
         # releases keeps out all the others on every run.
@@ -34,6 +39,7 @@ def scenarios() -> list[Scenario]:
             "fail",
             (Call("main", {"n": FAIL_N, "delay": 0.1, "fail": FAILING}),),
             rendezvous={"target": "task", "count": FAIL_N, "stagger": 0.05},
+            floor=FAIL_N * 0.1,
         ),
     ]
 

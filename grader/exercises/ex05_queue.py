@@ -292,7 +292,14 @@ checks = Checks()
 
 def scenarios() -> list[Scenario]:
     return [
-        *(Scenario(name, tuple(step.call for step in steps)) for name, steps in STEPS.items()),
+        *(
+            Scenario(
+                name,
+                tuple(step.call for step in steps),
+                floor=sum(step.at_least for step in steps),
+            )
+            for name, steps in STEPS.items()
+        ),
         Scenario("demo", (Call("main"),)),
     ]
 

@@ -20,7 +20,12 @@ checks = Checks()
 
 def scenarios() -> list[Scenario]:
     return [
-        Scenario(name, (Call("main", {"n": n, "food": food}),), slow={"producer": PRODUCER_DELAY})
+        Scenario(
+            name,
+            (Call("main", {"n": n, "food": food}),),
+            slow={"producer": PRODUCER_DELAY},
+            floor=n * PRODUCER_DELAY,
+        )
         for name, (n, food) in CASES.items()
     ]
 

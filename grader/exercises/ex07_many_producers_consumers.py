@@ -34,6 +34,12 @@ class Case:
     def items(self) -> Counter[str]:
         return Counter(f"生产的第{i}个{food}" for food in self.foods for i in range(self.n))
 
+    def floor(self) -> float:
+        """The slowed producers work at once; the consumers share the eating."""
+        making = self.n * self.slow.get("producer", 0.0)
+        eating = len(self.foods) * self.n * self.slow.get("consumer", 0.0) / self.consumers
+        return max(making, eating)
+
     def names(self) -> list[str]:
         return [f"消费者{j}" for j in range(1, self.consumers + 1)]
 
@@ -52,7 +58,10 @@ checks = Checks()
 
 
 def scenarios() -> list[Scenario]:
-    return [Scenario(name, (case.call(),), slow=case.slow) for name, case in CASES.items()]
+    return [
+        Scenario(name, (case.call(),), slow=case.slow, floor=case.floor())
+        for name, case in CASES.items()
+    ]
 
 
 def consumers_of(run: Run) -> list[ProcessInfo]:

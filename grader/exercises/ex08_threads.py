@@ -46,9 +46,14 @@ def scenarios() -> list[Scenario]:
             "facts",
             (Call("thread_facts", {"a": A, "b": B}),),
             thread_situation={"main_name": MAIN_NAME, "extra": [HELPER]},
+            floor=0.2,  # thread_facts' own delay for the task
         ),
         Scenario("daemon", (AS_PROGRAM,)),
-        Scenario("non_daemon", (Call("main", {"daemon": False, "delay": NON_DAEMON_DELAY}),)),
+        Scenario(
+            "non_daemon",
+            (Call("main", {"daemon": False, "delay": NON_DAEMON_DELAY}),),
+            floor=NON_DAEMON_DELAY,
+        ),
     ]
 
 

@@ -24,6 +24,7 @@ def scenarios() -> list[Scenario]:
             "main",
             tuple(Call("main", {"threads": count, "delay": DELAY}) for count in CALLS),
             thread_rendezvous={"target": "task", "count": "threads"},
+            floor=sum(CALLS) * DELAY,  # the lock lets one thread sleep at a time
         )
     ]
 

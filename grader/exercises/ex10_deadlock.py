@@ -34,6 +34,9 @@ def scenarios() -> list[Scenario]:
             (Call("main", {"names": list(NAMES), "delay": DELAY}),),
             thread_rendezvous={"target": list(EATERS)},
             pause_after_acquire={"eat1": PAUSE},
+            # One eater at a time: eat1 sleeps once and pauses after each of its two locks,
+            # eat2 sleeps twice.
+            floor=len(NAMES) * (3 * DELAY + 2 * PAUSE),
         )
     ]
 

@@ -1,0 +1,117 @@
+"""``python -m grader.benchmark``: how long ``python -m grader`` takes, beside the floor no
+grading can beat and the budget it must meet. Run it on an idle machine: it measures whatever
+else the machine is doing too, and prints the load average before and after.
+
+Each line times the whole command (interpreter start included) ``--repeat`` times and keeps
+the best and the median. The floor is the longest chain of sleeps the grading must wait
+through: each scenario's floor (``Scenario.floor``) under its first start method, then once
+more under the others, which run at once; exercises are graded side by side. A scenario that
+hangs waits out its deadline instead and is not repeated. A line whose verdict is not the
+expected one (full marks for solutions, none for stubs) is reported as wrong, not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalogue import ExerciseInfo, load_catalogue
+from .grading import definition_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SPINE = ("ex01_process_lock", "ex03_pids", "ex06_producer_consumer")
+"""The first three exercises built, with budgets of their own."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    label: str
+    folder: str
+    """``solutions`` or ``exercises`` (the untouched stubs)."""
+    exercises: tuple[ExerciseInfo, ...]
+    budget: float
+
+
+def measurements() -> list[Measurement]:
+    every = load_catalogue()
+    spine = tuple(e for e in every if e.id in SPINE)
+    return [
+        Measurement("3 solutions (01 03 06)", "solutions", spine, 5.0),
+        Measurement("3 stubs (01 03 06)", "exercises", spine, 15.0),
+        Measurement("10 solutions", "solutions", every, 10.0),
+        Measurement("10 stubs", "exercises", every, 20.0),
+        *(Measurement(f"solution {e.id}", "solutions", (e,), 2.0) for e in every),
+    ]
+
+
+def chain_floor(exercise: ExerciseInfo, hung: bool) -> float:
+    """The exercise's floor: its longest scenario chain, or its deadline if it hung."""
+    if hung:
+        return exercise.timeout
+    repeats = 2 if len(exercise.start_methods) > 1 else 1
+    return max((s.floor * repeats for s in definition_of(exercise).scenarios()), default=0.0)
+
+
+def time_once(measurement: Measurement) -> tuple[float, float]:
+    """Wall seconds of one grading, and its floor; raises if the verdict is not the expected
+    one."""
+    with tempfile.TemporaryDirectory(prefix="lockstep-benchmark-") as scratch:
+        results = Path(scratch) / "result.json"
+        command = [sys.executable, "-m", "grader", *(e.id for e in measurement.exercises)]
+        command += ["--submission", measurement.folder, "--quiet", "--json", str(results)]
+        started = time.monotonic()
+        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        wall = time.monotonic() - started
+        graded = json.loads(results.read_text(encoding="utf-8"))
+    expected = graded["max_score"] if measurement.folder == "solutions" else 0
+    if graded["score"] != expected:
+        raise RuntimeError(
+            f"{measurement.label}: scored {graded['score']} of {graded['max_score']}, "
+            f"expected {expected}; a wrong verdict is not timed"
+        )
+    hung = {
+        result["id"]
+        for result in graded["exercises"]
+        if any(check["status"] == "timeout" for check in result["checks"])
+    }
+    floor = max(chain_floor(e, e.id in hung) for e in measurement.exercises)
+    return wall, floor
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(prog="python -m grader.benchmark", description=__doc__)
+    cli.add_argument("--repeat", type=int, default=3, help="gradings per line (default: 3)")
+    cli.add_argument("--only", action="append", default=[], help="lines whose label has this")
+    args = cli.parse_args(argv)
+    chosen = [m for m in measurements() if not args.only or any(k in m.label for k in args.only)]
+    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores")
+    print(f"{'grading':<36} {'budget':>7} {'floor':>7} {'best':>7} {'median':>7}")
+    over = []
+    for measurement in chosen:
+        timed = [time_once(measurement) for _ in range(args.repeat)]
+        walls = [wall for wall, _ in timed]
+        floor = max(floor for _, floor in timed)
+        median = statistics.median(walls)
+        verdict = "within budget" if median <= measurement.budget else "OVER BUDGET"
+        if median > measurement.budget:
+            over.append(measurement.label)
+        print(
+            f"{measurement.label:<36} {measurement.budget:>6.1f}s {floor:>6.2f}s "
+            f"{min(walls):>6.2f}s {median:>6.2f}s  {verdict}",
+            flush=True,
+        )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
