@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import ast
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +15,6 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.toml")
-_SIGNATURE = re.compile(r"^(?P<name>\w+)\((?P<params>.*)\)$")
 
 
 @dataclass(frozen=True)
@@ -64,13 +63,15 @@ class ExerciseInfo:
 
 def parse_signature(text: str) -> FunctionInfo:
     """``task(i, lock, delay=1.0)`` -> its name and parameter names."""
-    match = _SIGNATURE.match(text.strip())
-    if not match:
-        raise ValueError(f"not a signature: {text!r}")
-    params = tuple(
-        part.split("=")[0].strip() for part in match["params"].split(",") if part.strip()
-    )
-    return FunctionInfo(match["name"], params, text.strip())
+    try:
+        tree = ast.parse(f"def {text.strip()}: pass")
+    except SyntaxError:
+        raise ValueError(f"not a signature: {text!r}") from None
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    arguments = function.args
+    params = tuple(arg.arg for arg in arguments.args + arguments.kwonlyargs)
+    return FunctionInfo(function.name, params, text.strip())
 
 
 @cache

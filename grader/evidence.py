@@ -94,6 +94,11 @@ def hang(run: Run) -> Failure:
     for pid in pids:
         for thread in sorted(run.stacks[pid], key=lambda t: _start_order(run, pid, t.number)):
             frame = thread.innermost_in(run.submission)
+            if frame is None and thread.exiting_with_queue_data():
+                stuck.append(
+                    f"{who(run, pid)} had finished and was waiting to exit: a process sends "
+                    "everything it put on a queue before it ends, and nobody was taking it off"
+                )
             if frame is None:
                 continue
             if location is None:

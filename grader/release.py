@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import ExerciseInfo, load_catalogue
+from .docs import exercise_table
 from .manifest import MANIFEST_NAME, Manifest, snapshot
 
 if sys.version_info >= (3, 11):
@@ -149,31 +150,19 @@ def student_readme(
         "",
         "## The exercises",
         "",
-        "| # | Exercise | File | Points | Time limit per run |",
-        "| --- | --- | --- | --- | --- |",
+        exercise_table(exercises),
+        "",
     ]
-    for exercise in exercises:
-        lines.append(
-            f"| {exercise.number} | {exercise.title} ({exercise.title_zh}) "
-            f"| `exercises/{exercise.filename}` | {exercise.max_score} | {exercise.timeout:g} s |"
-        )
-    lines += [f"| | **Total** | | **{total}** | |", ""]
     for exercise in exercises:
         methods = ", ".join(exercise.start_methods) or "the default start method"
         lines += [
             f"### {exercise.number}. {exercise.title} ({exercise.title_zh})",
             "",
-            f"Graded under: {methods}. The module must define "
+            f"`exercises/{exercise.filename}` must define "
             + ", ".join(f"`{function.signature}`" for function in exercise.api)
-            + ".",
+            + f". Graded under: {methods}; time limit per run: {exercise.timeout:g} s.",
             "",
         ]
-        lines += [
-            f"- `{check.name}` ({check.points} point{'s' if check.points != 1 else ''}):"
-            f" {check.summary}"
-            for check in exercise.checks
-        ]
-        lines.append("")
     lines += [
         "## How your work is graded",
         "",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _THREAD = re.compile(r"^(Current thread|Thread) (0x[0-9a-fA-F]+)")
+_PROCESS_MODULE = "multiprocessing/process.py"
+_QUEUES_MODULE = "multiprocessing/queues.py"
 _FRAME = re.compile(r'^\s+File "(?P<file>.*)", line (?P<line>\d+) in (?P<function>.*)$')
 
 
@@ -39,10 +41,27 @@ class ThreadStack:
         thread records carry, so a dump's thread can be named."""
         return int(self.ident, 16)
 
+    def own_frames(self) -> tuple[Frame, ...]:
+        """The frames this process ran itself. A forked child's stack goes on below
+        multiprocessing's ``_bootstrap`` with the frames of its parent, where it was made:
+        ``p.start()`` is not where the child is."""
+        for index, frame in enumerate(self.frames):
+            if frame.function == "_bootstrap" and Path(frame.file).match(_PROCESS_MODULE):
+                return self.frames[: index + 1]
+        return self.frames
+
+    def exiting_with_queue_data(self) -> bool:
+        """Whether the process has finished its target and waits at exit until what it put on
+        a queue has been sent, which a big item only is once someone reads it."""
+        return any(
+            frame.function == "_finalize_join" and Path(frame.file).match(_QUEUES_MODULE)
+            for frame in self.own_frames()
+        )
+
     def innermost_in(self, folder: Path) -> Frame | None:
         """The innermost frame in a file under ``folder`` (the student's own line)."""
         resolved = folder.resolve()
-        for frame in self.frames:
+        for frame in self.own_frames():
             try:
                 if Path(frame.file).resolve().is_relative_to(resolved):
                     return frame

@@ -108,7 +108,8 @@ def test_join_before_get_with_a_large_message_is_a_hang_at_the_join(
     grade_variant: GradeVariant,
 ) -> None:
     """Joining before reading a megabyte hangs both processes; the grader stops the run at
-    its deadline and points at the join line, and the other checks still pass."""
+    its deadline, points at the join line, says the child waits to send what it put (not at
+    the parent's `p.start()` its forked stack goes back to), and the other checks still pass."""
     exercise = find_exercise(EXERCISE)
     assert exercise is not None
     started = time.monotonic()
@@ -119,5 +120,8 @@ def test_join_before_get_with_a_large_message_is_a_hang_at_the_join(
     assert "payload=1048576) did not finish within" in check.message
     assert "the main program (pid " in check.message
     assert "was waiting at ex04_isolation.py:19 in main: `p.join()`" in check.message
+    assert "task (pid " in check.message
+    assert "had finished and was waiting to exit: a process sends everything" in check.message
+    assert "p.start()" not in check.message
     assert result.score == 7
     assert elapsed < exercise.timeout + 2

@@ -26,6 +26,7 @@ import psutil
 import pytest
 
 from grader import ExerciseResult, find_exercise, grade, load_catalogue
+from grader.exercises import ex01_process_lock as ex01
 from grader.limits import MAX_PROCESSES
 from grader.sandbox import STRETCH, Sandbox, pid_namespaces
 from tests.conftest import FIXTURES, ROOT
@@ -100,6 +101,8 @@ def first_failure(result: ExerciseResult) -> tuple[str, str]:
 
 
 EX01 = "ex01_process_lock"
+EX01_MAIN = f"main(n={ex01.N}, delay={ex01.DELAY:g})"
+"""The call of ex01's main scenario, as messages name it."""
 ANY_PID = r"\(pid \d+\)"
 
 DOES_NOT_LOAD = [
@@ -233,7 +236,7 @@ def test_eats_the_machine(grade_hostile: GradeHostile, variant: str, message: st
     status, text = first_failure(result)
     assert status == "failed"
     assert message in text, text
-    assert "while running main(n=3, delay=0.25)" in text
+    assert f"while running {EX01_MAIN}" in text
     assert result.score == 0
     assert took < 6 * STRETCH + MARGIN
 
@@ -269,9 +272,9 @@ def test_grader_memory_stays_small_under_a_gigabyte_of_output(tmp_path: Path) ->
 
 FAKES = [
     ("prints_records", "two processes held the critical section at once"),
-    ("exits_early", "the program exited with code 0 while running main(n=3, delay=0.25)"),
-    ("sys_exit_in_main", "main(n=3, delay=0.25) raised SystemExit: 0"),
-    ("closes_stdout", "main(n=3, delay=0.25) printed no 进程i来了 line"),
+    ("exits_early", f"the program exited with code 0 while running {EX01_MAIN}"),
+    ("sys_exit_in_main", f"{EX01_MAIN} raised SystemExit: 0"),
+    ("closes_stdout", f"{EX01_MAIN} printed no 进程i来了 line"),
 ]
 
 

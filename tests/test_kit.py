@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from grader.benchmark import chain_floor
-from grader.catalogue import ExerciseInfo, load_catalogue
+from grader.catalogue import ExerciseInfo, load_catalogue, parse_signature
 from grader.grading import definition_of
 from tests.conftest import ROOT, GradeVariant
 
@@ -59,3 +59,11 @@ def test_the_benchmark_floor_is_a_lower_bound(
     result = grade_variant(exercise.id, "solution")
     assert result.score == result.max_score
     assert result.duration >= chain_floor(exercise, hung=False)
+
+
+def test_a_signature_with_a_tuple_default_has_its_own_parameters() -> None:
+    """Commas inside a default (a tuple) do not split parameters."""
+    parsed = parse_signature('main(foods=("包子", "骨头"), consumers=2, *, n=5)')
+    assert (parsed.name, parsed.params) == ("main", ("foods", "consumers", "n"))
+    with pytest.raises(ValueError, match="not a signature"):
+        parse_signature("main(")

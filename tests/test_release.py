@@ -117,10 +117,11 @@ def test_readme_is_generated_from_the_catalogue(template: Path) -> None:
     assert f"nox -s grade -- {first.number}" in readme
     assert "--hints" in readme
     for exercise in exercises:
-        row = f"| {exercise.number} | {exercise.title} ({exercise.title_zh}) "
+        row = f"| {exercise.number} | `{exercise.filename}` | {exercise.title} "
         assert row in readme and f"| {exercise.max_score} |" in readme
+        assert f"time limit per run: {exercise.timeout:g} s" in readme
         for check in exercise.checks:
-            assert f"`{check.name}` ({check.points} point" in readme
+            assert f"`{check.name}` ({check.points}): {check.summary}" in readme
     assert f"**{sum(e.max_score for e in exercises)}**" in readme
 
 
