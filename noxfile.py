@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import nox
 
@@ -19,6 +21,22 @@ DEPENDENCIES: list[str] = PYPROJECT["project"]["dependencies"]
 # 3.14 is listed in the classifiers but not installed on every machine; graded under its
 # default start method (forkserver) on every version.
 PYTHONS = [v for v in nox.project.python_versions(PYPROJECT) if shutil.which(f"python{v}")]
+FULL_KIT = Path("solutions").is_dir()
+"""The template a class gets (``nox -s release``) has no solutions/ and no tests/, so it lists
+only the sessions that work there: grade."""
+
+Session = Callable[[nox.Session], None]
+
+
+def kit_session(python: list[str] | None = None) -> Callable[[Session], Session]:
+    """A session of the full kit only (instructors and us), never run by default."""
+
+    def register(function: Session) -> Session:
+        if not FULL_KIT:
+            return function
+        return nox.session(python=python, default=False)(function)
+
+    return register
 
 
 @nox.session(default=True)
@@ -28,7 +46,7 @@ def grade(session: nox.Session) -> None:
     session.run("python", "-m", "grader", *session.posargs)
 
 
-@nox.session(default=False)
+@kit_session()
 def solutions(session: nox.Session) -> None:
     """Instructors: every reference solution earns full marks and every stub earns none."""
     session.install(*DEPENDENCIES)
@@ -45,7 +63,7 @@ def solutions(session: nox.Session) -> None:
     )
 
 
-@nox.session(default=False)
+@kit_session()
 def release(session: nox.Session) -> None:
     """Instructors: write the student template repository: `nox -s release -- OUT_DIR`."""
     if len(session.posargs) != 1:
@@ -55,7 +73,7 @@ def release(session: nox.Session) -> None:
     session.run("python", "-m", "grader.release", out_dir)
 
 
-@nox.session(default=False)
+@kit_session()
 def gradescope(session: nox.Session) -> None:
     """Instructors: build the Gradescope autograder zip in OUT_DIR (default dist/)."""
     if len(session.posargs) > 1:
@@ -65,14 +83,14 @@ def gradescope(session: nox.Session) -> None:
     session.run("python", "-m", "grader.formats.gradescope_zip", out_dir)
 
 
-@nox.session(default=False)
+@kit_session()
 def stress(session: nox.Session) -> None:
     """Grade every solution and fixture N times under load; fail on a flip: `-- --runs N`."""
     session.install(*DEPENDENCIES)
     session.run("python", "-m", "grader.stress", *session.posargs)
 
 
-@nox.session(python=PYTHONS or None, default=False)
+@kit_session(python=PYTHONS or None)
 def tests(session: nox.Session) -> None:
     """The kit's own tests: real gradings of fixture submissions."""
     session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"))
@@ -80,7 +98,7 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-n", workers, *session.posargs)
 
 
-@nox.session(default=False)
+@kit_session()
 def lint(session: nox.Session) -> None:
     """Type-check the grader (mypy --strict) and lint everything (ruff)."""
     session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint"))
@@ -88,7 +106,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session(default=False)
+@kit_session()
 def benchmark(session: nox.Session) -> None:
     """Time gradings against their budgets and floors, on an idle machine: `-- --repeat N`."""
     session.install(*DEPENDENCIES)

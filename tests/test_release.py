@@ -164,6 +164,28 @@ def test_release_command_line(tmp_path: Path) -> None:
     assert again.returncode == 2 and "not empty" in again.stderr
 
 
+def test_template_offers_students_only_the_grade_session(template: Path) -> None:
+    """The kit's instructor sessions (solutions, tests, stress, ...) need folders the template
+    does not have, so its ``nox --list`` shows only ``grade``, and the kit's shows them all."""
+
+    def sessions(folder: Path) -> set[str]:
+        listed = subprocess.run(
+            [sys.executable, "-m", "nox", "--list"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stderr
+        # "* grade -> ..." for a default session, "- solutions -> ..." for the others
+        return {
+            line.split()[1] for line in listed.stdout.splitlines() if line.startswith(("* ", "- "))
+        }
+
+    assert sessions(template) == {"grade"}
+    assert {"grade", "solutions", "stress", "benchmark", "release"} <= sessions(ROOT)
+
+
 @pytest.mark.timeout(600)
 def test_template_stubs_earn_nothing(template: Path, tmp_path: Path) -> None:
     """The template's own grader, run in the template, gives its stubs 0 (and exit code 1)."""
