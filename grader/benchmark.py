@@ -7,7 +7,8 @@ the best and the median. The floor is the longest chain of sleeps the grading mu
 through: each scenario's floor (``Scenario.floor``) under its first start method, then once
 more under the others, which run at once; exercises are graded side by side. A scenario that
 hangs waits out its deadline instead and is not repeated. A line whose verdict is not the
-expected one (full marks for solutions, none for stubs) is reported as wrong, not timed.
+expected one (full marks for solutions, none for the stubs and for ``hangs``, a program whose
+every function sleeps for ever) is reported as wrong, not timed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,13 +32,14 @@ from .grading import definition_of
 ROOT = Path(__file__).resolve().parent.parent
 SPINE = ("ex01_process_lock", "ex03_pids", "ex06_producer_consumer")
 """The first three exercises built, with budgets of their own."""
+HANGS = ROOT / "tests" / "fixtures" / "hangs_in_every_call.py"
 
 
 @dataclass(frozen=True)
 class Measurement:
     label: str
     folder: str
-    """``solutions`` or ``exercises`` (the untouched stubs)."""
+    """``solutions``, ``exercises`` (the untouched stubs) or ``hangs``."""
     exercises: tuple[ExerciseInfo, ...]
     budget: float
 
@@ -49,6 +52,7 @@ def measurements() -> list[Measurement]:
         Measurement("3 stubs (01 03 06)", "exercises", spine, 15.0),
         Measurement("10 solutions", "solutions", every, 10.0),
         Measurement("10 stubs", "exercises", every, 20.0),
+        Measurement("10 exercises that all hang", "hangs", every, 30.0),
         *(Measurement(f"solution {e.id}", "solutions", (e,), 2.0) for e in every),
     ]
 
@@ -65,9 +69,15 @@ def time_once(measurement: Measurement) -> tuple[float, float]:
     """Wall seconds of one grading, and its floor; raises if the verdict is not the expected
     one."""
     with tempfile.TemporaryDirectory(prefix="lockstep-benchmark-") as scratch:
+        folder = Path(measurement.folder)
+        if measurement.folder == "hangs":
+            folder = Path(scratch) / "hangs"
+            folder.mkdir()
+            for exercise in measurement.exercises:
+                shutil.copy(HANGS, folder / exercise.filename)
         results = Path(scratch) / "result.json"
         command = [sys.executable, "-m", "grader", *(e.id for e in measurement.exercises)]
-        command += ["--submission", measurement.folder, "--quiet", "--json", str(results)]
+        command += ["--submission", str(folder), "--quiet", "--json", str(results)]
         started = time.monotonic()
         subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
         wall = time.monotonic() - started

@@ -187,6 +187,7 @@ def test_never_ends(
     assert status == "timeout"
     assert f"did not finish within {exercise.timeout:g} s" in text
     assert re.search(message, text), text
+    assert "Also under" not in text  # not run again under the other start methods
     assert took < exercise.timeout * STRETCH + MARGIN
 
 
@@ -389,37 +390,23 @@ def test_killing_every_process_it_can_see_changes_no_grade(tmp_path: Path) -> No
     assert scores == {EX01: 0, "ex03_pids": 10, "ex06_producer_consumer": 10}
 
 
-HANGS_IN_EVERY_CALL = """import time
-
-
-def _hang(*args, **kwargs):
-    while True:
-        time.sleep(1)
-
-
-def __getattr__(name):  # every function an exercise asks for
-    if name.startswith("__"):
-        raise AttributeError(name)
-    return _hang
-"""
-
-
-def test_ten_hanging_exercises_grade_within_30_s(tmp_path: Path) -> None:
-    """Ten exercises whose every call hangs (the catalogue's, repeated up to ten) are graded in
-    under 30 s: each hung scenario runs once, under its first start method only."""
+def test_ten_hanging_exercises_hang_once_each(tmp_path: Path) -> None:
+    """Ten exercises whose every call hangs (the catalogue's, repeated up to ten) all score 0,
+    each hung scenario is run under its first start method only (no failure is "also under"
+    another), and the grader's memory stays small. (Their wall time, within the 30 s budget,
+    is a line of `nox -s benchmark`.)"""
     folder = tmp_path / "submission"
     folder.mkdir()
     exercises = list(load_catalogue())
     for exercise in exercises:
-        (folder / exercise.filename).write_text(HANGS_IN_EVERY_CALL)
-    ten = (exercises * 10)[:10]
-    started = time.monotonic()
-    result = grade(folder, ten)
-    took = time.monotonic() - started
+        shutil.copy(FIXTURES / "hangs_in_every_call.py", folder / exercise.filename)
+    result = grade(folder, (exercises * 10)[:10])
     assert all(e.score == 0 for e in result.exercises)
     # A check that needs another to pass first says so ("failed"); the rest hung.
-    assert {c.status for e in result.exercises for c in e.checks} <= {"timeout", "failed"}
-    assert took < 30, f"ten hanging exercises took {took:.1f} s"
+    checks = [c for e in result.exercises for c in e.checks]
+    assert {c.status for c in checks} <= {"timeout", "failed"}
+    assert any(c.status == "timeout" for c in checks)
+    assert not [c.message for c in checks if "Also under" in c.message]
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 200 * 1024
 
 
