@@ -26,9 +26,9 @@ import traceback
 import warnings
 from typing import Any
 
-import sitecustomize  # type: ignore[import-not-found]  # the probe, beside this file
-
-emit = sitecustomize.emit
+# The probe, beside this file (``sitecustomize`` installed it at start-up).
+from lockstep_probe.records import emit  # type: ignore[import-not-found]
+from lockstep_probe.rendezvous import reset_thread_rendezvous  # type: ignore[import-not-found]
 
 
 def jsonable(value: Any) -> Any:
@@ -229,7 +229,7 @@ def live_children() -> list[int]:
 def call(module: Any, index: int, spec: dict[str, Any], module_file: str) -> None:
     script = spec["function"] == SCRIPT
     function = as_program(module_file) if script else getattr(module, spec["function"])
-    sitecustomize.reset_thread_rendezvous(spec.get("kwargs", {}))
+    reset_thread_rendezvous(spec.get("kwargs", {}))
     rendezvous = os.path.join(os.environ["LOCKSTEP_RUN_DIR"], "rendezvous")
     for name in os.listdir(rendezvous):
         os.remove(os.path.join(rendezvous, name))
