@@ -51,7 +51,8 @@ def test_gradescope_zip_holds_the_scripts_and_the_grader(tmp_path: Path) -> None
             assert mode & stat.S_IXUSR, script
             assert archive.read(script).startswith(b"#!/usr/bin/env bash\n")
         setup = archive.read("setup.sh").decode()
-    for needed in ("grader/cli.py", "grader/catalogue.toml", "grader/probe/sitecustomize.py"):
+    probe = ("grader/probe/sitecustomize.py", "grader/probe/lockstep_probe/__init__.py")
+    for needed in ("grader/cli.py", "grader/catalogue.toml", *probe):
         assert needed in names
     assert "grader/formats/gradescope.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
