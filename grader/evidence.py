@@ -39,7 +39,36 @@ def timeline(
             f"         ... {skipped} more lines ...",
             *rendered[-(limit - head) :],
         ]
-    return tuple(rendered) or ("(nothing was printed)",)
+    return (*(rendered or ["(nothing was printed)"]), *child_errors(run))
+
+
+def child_errors(run: Run) -> list[str]:
+    """The children that ended with a traceback (often why nothing else happened), those that
+    failed alike on one line."""
+    failed: dict[tuple[str, str, int | None], list[int]] = {}
+    lost_lock = False
+    for child in run.trace.children():
+        errors = [ln.text for ln in run.trace.lines if ln.pid == child.pid and ln.stream == "err"]
+        if not any(text.startswith("Traceback") for text in errors):
+            continue
+        code = child.collected_code if child.collected_code is not None else child.exit_code
+        failed.setdefault((run.trace.role(child.pid), errors[-1].strip(), code), []).append(
+            child.pid
+        )
+        lost_lock = lost_lock or any("SemLock._rebuild" in text for text in errors)
+    found = []
+    for (role, error, code), pids in failed.items():
+        ended = f" and exited with code {code}" if code is not None else ""
+        numbers = ", ".join(map(str, sorted(pids)))
+        found.append(
+            f"{role} (pid{'s' if len(pids) > 1 else ''} {numbers}) failed with {error}{ended}"
+        )
+    if lost_lock:
+        found.append(
+            "(under spawn and forkserver a child loads its arguments after start(), and the "
+            "lock was already gone: main had returned without joining its children)"
+        )
+    return found
 
 
 def raised(run: Run, call: CallResult) -> Failure:

@@ -61,3 +61,14 @@ def test_lock_never_released_is_reported_where_each_process_waits(
     assert check.status == "timeout"
     assert "did not finish within" in check.message
     assert "was waiting at ex01_process_lock.py:8 in task: `lock.acquire()`" in check.message
+
+
+def test_children_that_crash_are_shown_with_their_error(grade_variant: GradeVariant) -> None:
+    """Without join(), main returns and frees the lock while spawn children are still loading
+    it: each crashes before printing, and the message names their error and why."""
+    result = grade_variant(EXERCISE, "no_join", ["spawn"])
+    message = message_of(result, "one_at_a_time")
+    assert "printed no 进程i来了 line" in message
+    assert "task (pids " in message
+    assert "failed with FileNotFoundError" in message and "exited with code 1" in message
+    assert "main had returned without joining its children" in message

@@ -31,7 +31,7 @@ def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: st
         ("stub", {"program_ends"}),
         ("sentinel_per_producer", {"program_ends", "queue_empty"}),
         ("joinable_no_task_done", {"program_ends"}),
-        ("daemon_no_join", {"main_waits"}),
+        ("daemon_no_join", {"main_waits", "consumers_stop"}),
         ("early_sentinel", {"each_item_once"}),
         ("terminate_consumers", {"consumers_stop"}),
     ],
@@ -72,9 +72,13 @@ def test_missing_task_done_hangs_in_queue_join(grade_variant: GradeVariant) -> N
 
 
 def test_early_return_shows_what_was_left_uneaten(grade_variant: GradeVariant) -> None:
-    """A main that returns before the slow consumers are done is told how much was uneaten."""
-    message = message_of(grade_variant(EXERCISE, "daemon_no_join", ["fork"]), "main_waits")
+    """A main that returns before its daemon consumers are done is told how much was uneaten,
+    and that the daemons were stopped too early."""
+    result = grade_variant(EXERCISE, "daemon_no_join", ["fork"])
+    message = message_of(result, "main_waits")
     assert "returned when" in message and "still not eaten" in message
+    stopped = message_of(result, "consumers_stop")
+    assert "a daemon, was stopped with the program while" in stopped
 
 
 def test_killed_consumer_is_named(grade_variant: GradeVariant) -> None:

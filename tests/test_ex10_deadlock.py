@@ -23,6 +23,7 @@ def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: st
     ("variant", "must_fail"),
     [
         ("fork_released_before_eating", {"held_both"}),
+        ("grab_line_before_taking", {"held_both"}),
         ("locks_made_in_eat", {"one_eater_at_a_time", "held_both"}),
         ("one_plain_lock", ALL),
         ("not_released_when_full", ALL),
@@ -83,3 +84,10 @@ def test_lock_kept_by_an_ended_thread_is_explained(grade_variant: GradeVariant) 
     """A lock never released on one path: the others wait for a thread that has ended."""
     message = message_of(grade_variant(EXERCISE, "not_released_when_full"), "program_ends")
     assert "had taken and never released: that thread had already ended" in message
+
+
+def test_a_grab_line_must_follow_the_lock_it_names(grade_variant: GradeVariant) -> None:
+    """eat2 that takes the noodles first but prints 抢到了叉子 is told which line lied."""
+    message = message_of(grade_variant(EXERCISE, "grab_line_before_taking"), "held_both")
+    assert "-eat2 (Thread-" in message
+    assert "抢到了叉子 without holding fork_lock" in message

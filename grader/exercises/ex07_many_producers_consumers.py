@@ -84,6 +84,14 @@ def listed(items: Counter[str], limit: int = 4) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def uneaten_at_return(run: Run, case: Case) -> Counter[str]:
+    """The items not yet eaten when main returned (none if it never did)."""
+    ended = run.trace.calls[0].ended
+    if ended is None:
+        return Counter()
+    return case.items() - Counter(item for _, time, _, item in meals(run) if time <= ended)
+
+
 def main_call(run: Run) -> str:
     return run.trace.calls[0].signature()
 
@@ -166,8 +174,7 @@ def main_waits(runs: Runs) -> Failure | None:
         call = run.trace.calls[0]
         if call.ended is None:
             continue
-        eaten_by_then = Counter(item for _, time, _, item in meals(run) if time <= call.ended)
-        left = CASES[name].items() - eaten_by_then
+        left = uneaten_at_return(run, CASES[name])
         if left:
             return Failure(
                 observed=f"{main_call(run)} returned when {sum(left.values())} item(s) were "
@@ -202,7 +209,18 @@ def consumers_stop(runs: Runs) -> Failure | None:
             )
         for consumer in consumers:
             if consumer.daemon:
-                continue  # left waiting, and ended with the program, once everything is done
+                # Left waiting, and ended with the program: right once everything is done.
+                left = uneaten_at_return(run, case)
+                if left:
+                    return Failure(
+                        observed=f"{main_call(run)}: {who(run, consumer.pid)}, a daemon, was "
+                        f"stopped with the program while {sum(left.values())} item(s) were "
+                        f"still not eaten ({listed(left)})",
+                        expected="a daemon consumer to be stopped only once every item is done "
+                        "(q.join() waits for that)",
+                        evidence=timeline(run),
+                    )
+                continue
             if consumer.ended is None or consumer.exit_code != 0:
                 code = consumer.collected_code if consumer.ended is None else consumer.exit_code
                 return Failure(

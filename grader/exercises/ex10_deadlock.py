@@ -23,6 +23,8 @@ DELAY = 0.05
 PAUSE = 0.03
 EATERS = ("eat1", "eat2")
 _ATE = re.compile(r"^(.+)吃面$")
+_GRABBED = re.compile(r"^(.+)抢到了(面条|叉子)$")
+_LOCK_OF = {"面条": "noodle_lock", "叉子": "fork_lock"}
 
 checks = Checks()
 
@@ -43,9 +45,14 @@ def scenarios() -> list[Scenario]:
 
 def meals(run: Run) -> list[tuple[Line, ThreadInfo | None]]:
     """Each ``{name}吃面`` line with the thread that printed it."""
+    return printed(run, _ATE)
+
+
+def printed(run: Run, pattern: re.Pattern[str]) -> list[tuple[Line, ThreadInfo | None]]:
+    """Each line matching ``pattern`` with the thread that printed it."""
     found = []
     for line in run.trace.out():
-        if _ATE.match(line.text.strip()):
+        if pattern.match(line.text.strip()):
             thread = None
             if line.thread is not None:
                 thread = run.trace.thread(line.pid, line.thread, line.time)
@@ -187,6 +194,27 @@ def held_both(runs: Runs) -> Failure | None:
                 + (shown or "no lock"),
                 expected=f"an eater to hold {wanted or 'the noodles and the fork'} while it "
                 "eats (from before 吃面 until after its sleep)",
+                evidence=timeline(run),
+            )
+    return grabbed_without_the_lock(run)
+
+
+def grabbed_without_the_lock(run: Run) -> Failure | None:
+    """Each ``{name}抢到了面条`` / ``抢到了叉子`` line is printed holding the lock it names (the
+    catalogue: a fix that changes the order of taking prints the lines in that order)."""
+    for line, thread in printed(run, _GRABBED):
+        match = _GRABBED.match(line.text.strip())
+        if thread is None or line.thread is None or match is None:
+            continue  # held_both already failed a thread the grader did not see start
+        param = _LOCK_OF[match[2]]
+        lock = thread.locks.get(param)
+        if lock is None:
+            continue  # not given as an argument: nothing to tell it by
+        if lock not in run.trace.lock_state(line.time).held_by(line.pid, line.thread):
+            return Failure(
+                observed=f"thread {thread.describe()} printed {line.text} without holding {param}",
+                expected=f"{match[1]}抢到了{match[2]} printed once the eater has taken {param}: "
+                "the two 抢到了 lines in the order the locks are taken",
                 evidence=timeline(run),
             )
     return None
