@@ -64,7 +64,8 @@ class Scenario:
     start_method: str | None = None
     deadline: float = 5.0
     rendezvous: dict[str, Any] | None = None
-    """Hold the children running this target until all have started: ``{"target", "count"}``."""
+    """Hold the children running this target (or these, a list) until all have started:
+    ``{"target", "count"}``."""
     slow: dict[str, float] = field(default_factory=dict)
     """Seconds to wait before each queue ``put`` (and after each ``get``) in these targets."""
     pause_after_release: dict[str, float] = field(default_factory=dict)

@@ -27,6 +27,7 @@ def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: st
         ("not_released_on_error", {"released_on_error"}),
         ("no_join", {"main_waits"}),
         ("global_lock", {"one_at_a_time"}),
+        ("starts_one", {"one_at_a_time"}),
     ],
 )
 def test_mistakes_lose_points(
@@ -72,3 +73,10 @@ def test_children_that_crash_are_shown_with_their_error(grade_variant: GradeVari
     assert "task (pids " in message
     assert "failed with FileNotFoundError" in message and "exited with code 1" in message
     assert "main had returned without joining its children" in message
+
+
+def test_one_process_taking_its_turn_shows_no_turns(grade_variant: GradeVariant) -> None:
+    """A main that starts one process (with the right lock) does not pass one_at_a_time: only
+    every process taking its turn shows the lock works."""
+    message = message_of(grade_variant(EXERCISE, "starts_one", ["fork"]), "one_at_a_time")
+    assert "only 1 of the 3 processes got in and out" in message

@@ -26,6 +26,7 @@ def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: st
         ("grab_line_before_taking", {"held_both"}),
         ("locks_made_in_eat", {"one_eater_at_a_time", "held_both"}),
         ("one_plain_lock", ALL),
+        ("eats_nothing", ALL),
         ("not_released_when_full", ALL),
     ],
 )

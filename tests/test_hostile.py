@@ -390,6 +390,19 @@ def test_killing_every_process_it_can_see_changes_no_grade(tmp_path: Path) -> No
     assert scores == {EX01: 0, "ex03_pids": 10, "ex06_producer_consumer": 10}
 
 
+def test_doing_nothing_earns_nothing(tmp_path: Path) -> None:
+    """Functions that return at once without doing anything score 0 on every exercise: no check
+    passes for want of evidence against it."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    exercises = list(load_catalogue())
+    for exercise in exercises:
+        shutil.copy(FIXTURES / "does_nothing.py", folder / exercise.filename)
+    result = grade(folder, exercises)
+    earned = {e.id: [c.name for c in e.checks if c.score] for e in result.exercises if e.score}
+    assert not earned
+
+
 def test_ten_hanging_exercises_hang_once_each(tmp_path: Path) -> None:
     """Ten exercises whose every call hangs (the catalogue's, repeated up to ten) all score 0,
     each hung scenario is run under its first start method only (no failure is "also under"

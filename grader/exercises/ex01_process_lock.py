@@ -79,6 +79,13 @@ def overlaps(run: Run) -> Failure | None:
                     evidence=timeline(run),
                 )
             inside = None
+    if inside is not None:
+        return Failure(
+            observed=f"进程{inside[1]}来了 by {who(run, inside[0])} was never followed by "
+            f"进程{inside[1]}走了",
+            expected="each 进程i来了 followed directly by 进程i走了 from the same process",
+            evidence=timeline(run),
+        )
     return None
 
 
@@ -91,7 +98,19 @@ def one_at_a_time(runs: Runs) -> Failure | None:
             expected=f"{N} processes printing 进程i来了 and 进程i走了",
             evidence=timeline(run),
         )
-    return overlaps(run)
+    failure = overlaps(run)
+    if failure is not None:
+        return failure
+    # Taking turns is only shown when every process took its turn.
+    through = {i for _, action, i in events(run) if action == "走了"}
+    if len(through) < N:
+        return Failure(
+            observed=f"{run.trace.calls[0].signature()}: only {len(through)} of the {N} "
+            "processes got in and out",
+            expected=f"{N} processes printing 进程i来了 and 进程i走了, one at a time",
+            evidence=timeline(run),
+        )
+    return None
 
 
 @checks("each_once", "main")

@@ -24,6 +24,9 @@ def scenarios() -> list[Scenario]:
             name,
             (Call("main", {"n": n, "food": food}),),
             slow={"producer": PRODUCER_DELAY},
+            # The consumer starts with the producer, not after it has put everything (spawn
+            # is slow to start): a consumer that stops when the queue looks empty shows.
+            rendezvous={"target": ["producer", "consumer"], "count": 2},
             floor=n * PRODUCER_DELAY,
         )
         for name, (n, food) in CASES.items()

@@ -103,15 +103,13 @@ def instrument() -> None:
         target = self._lockstep_target = target_name(self)
         original_start(self)
         emit("started", child=self.pid, name=self.name, target=target)
-        spec = records.config.get("rendezvous")
-        if spec and spec.get("target") == target:
+        if rendezvous.holds(target):
             name = f"started-{next(started):04d}-{self.pid}"
             open(os.path.join(rendezvous.folder(), name), "w").close()
 
     def join(self: Any, timeout: float | None = None) -> None:
-        spec = records.config.get("rendezvous")
         target = getattr(self, "_lockstep_target", None) or target_name(self)
-        if spec and spec.get("target") == target:
+        if rendezvous.holds(target):
             open(os.path.join(rendezvous.folder(), "joining"), "w").close()
         original_join(self, timeout)
         if self.exitcode is not None:

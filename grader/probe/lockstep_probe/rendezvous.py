@@ -38,6 +38,16 @@ def _count(prefix: str) -> int:
         return 0
 
 
+def holds(target: str | None) -> bool:
+    """Whether the run holds children running ``target`` at a common start (the config names
+    one target, or several that start together: a producer and its consumer)."""
+    spec = records.config.get("rendezvous")
+    if not spec:
+        return False
+    wanted = spec.get("target")
+    return target == wanted if isinstance(wanted, str) else target in (wanted or ())
+
+
 def hold_child(role: str) -> None:
     """Hold a child of the race until all its siblings have started.
 
@@ -47,9 +57,9 @@ def hold_child(role: str) -> None:
     ``stagger``, the children then go one after another in the order they were started, so the
     first one started is the first to take a lock.
     """
-    spec = records.config.get("rendezvous")
-    if not spec or spec.get("target") != role:
+    if not holds(role):
         return
+    spec = records.config["rendezvous"]
     open(os.path.join(folder(), f"arrived-{getpid()}"), "w").close()
     give_up = time.monotonic() + float(spec.get("timeout", 3.0))
     joining = os.path.join(folder(), "joining")
