@@ -8,7 +8,9 @@ are right:
 
 - send one None per consumer (not per producer), after every producer has finished; or
 - use a JoinableQueue: each consumer calls q.task_done() for every item it has eaten, the
-  consumers are daemons, and main waits with q.join() after joining the producers.
+  consumers are daemons, and main waits with q.join() after joining the producers. (A daemon
+  is stopped at exit without flushing its output: print with flush=True, or its lines may
+  never appear when the output goes to a pipe or a file.)
 
 每种食物一个生产者，多个消费者共用一个队列，谁拿到就谁吃。和第 06 题一样，main 在生产者都结束
 之后放入一个 None。可是现在有多个消费者：第一个拿到 None 的消费者停下了，其余的消费者在
@@ -16,7 +18,8 @@ q.get() 里永远等下去，程序永远不会结束。请让所有东西被吃
 
 - 在所有生产者都结束之后，每个消费者放一个 None（不是每个生产者一个）；或者
 - 使用 JoinableQueue：消费者每吃完一个就调用 q.task_done()，消费者设为守护进程，main 在 join
-  生产者之后用 q.join() 等待。
+  生产者之后用 q.join() 等待。（守护进程在程序退出时被直接结束，不会刷新输出缓冲：请用
+  print(..., flush=True)，否则输出到管道或文件时这些行可能根本不出现。）
 
 Run the lesson's demo:  python exercises/ex07_many_producers_consumers.py   (it hangs: Ctrl+C)
 Grade this exercise:    nox -s grade -- 07

@@ -1,7 +1,12 @@
 """ex06: one producer, one consumer, a sentinel.
 
-The producer is slowed on purpose (each ``put`` waits), so a sentinel sent before the producer
-has finished overtakes the food on every run instead of on unlucky ones.
+Two runs, each with a lever that makes a mistake show on every run instead of on unlucky ones:
+
+- ``ten``: the producer is slowed (each ``put`` waits) and starts together with the consumer,
+  so a sentinel sent before the producer has finished overtakes the food, and a consumer that
+  stops when the queue looks empty finds it empty;
+- ``three``: the consumer is slowed (it waits after each ``get``), so it is still eating when
+  the producer has finished, and a consumer terminated then leaves food uneaten.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from ..checking import Checks, Failure, Runs
 from ..evidence import timeline, who
 from ..runner import Call, Run, Scenario
 
-CASES = {"ten": (10, "包子"), "three": (3, "馒头")}
 PRODUCER_DELAY = 0.01
+CONSUMER_DELAY = 0.05
+CASES = {"ten": (10, "包子"), "three": (3, "馒头")}
+SLOW = {"ten": {"producer": PRODUCER_DELAY}, "three": {"consumer": CONSUMER_DELAY}}
 
 checks = Checks()
 
@@ -23,11 +30,11 @@ def scenarios() -> list[Scenario]:
         Scenario(
             name,
             (Call("main", {"n": n, "food": food}),),
-            slow={"producer": PRODUCER_DELAY},
+            slow=SLOW[name],
             # The consumer starts with the producer, not after it has put everything (spawn
-            # is slow to start): a consumer that stops when the queue looks empty shows.
+            # is slow to start).
             rendezvous={"target": ["producer", "consumer"], "count": 2},
-            floor=n * PRODUCER_DELAY,
+            floor=n * sum(SLOW[name].values()),
         )
         for name, (n, food) in CASES.items()
     ]
