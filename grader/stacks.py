@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _THREAD = re.compile(r"^(Current thread|Thread) (0x[0-9a-fA-F]+)")
-_PROCESS_MODULE = "multiprocessing/process.py"
+_STARTS = {("_bootstrap", "process.py"), ("_launch", "popen_fork.py")}
+"""Where a child's own frames begin, in multiprocessing."""
 _QUEUES_MODULE = "multiprocessing/queues.py"
 _FRAME = re.compile(r'^\s+File "(?P<file>.*)", line (?P<line>\d+) in (?P<function>.*)$')
 
@@ -42,11 +43,13 @@ class ThreadStack:
         return int(self.ident, 16)
 
     def own_frames(self) -> tuple[Frame, ...]:
-        """The frames this process ran itself. A forked child's stack goes on below
-        multiprocessing's ``_bootstrap`` with the frames of its parent, where it was made:
+        """The frames this process ran itself. A forked child's stack goes on with the frames
+        of its parent, where it was made, below multiprocessing's ``_bootstrap`` (or, from
+        Python 3.13, when it runs its exit handlers, below ``popen_fork``'s ``_launch``):
         ``p.start()`` is not where the child is."""
         for index, frame in enumerate(self.frames):
-            if frame.function == "_bootstrap" and Path(frame.file).match(_PROCESS_MODULE):
+            path = Path(frame.file)
+            if path.parent.name == "multiprocessing" and (frame.function, path.name) in _STARTS:
                 return self.frames[: index + 1]
         return self.frames
 
