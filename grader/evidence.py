@@ -47,8 +47,12 @@ def child_errors(run: Run) -> list[str]:
     failed alike on one line."""
     failed: dict[tuple[str, str, int | None], list[int]] = {}
     lost_lock = False
+    written: dict[int, list[str]] = {}
+    for line in run.trace.lines:
+        if line.stream == "err":
+            written.setdefault(line.pid, []).append(line.text)
     for child in run.trace.children():
-        errors = [ln.text for ln in run.trace.lines if ln.pid == child.pid and ln.stream == "err"]
+        errors = written.get(child.pid, [])
         if not any(text.startswith("Traceback") for text in errors):
             continue
         code = child.collected_code if child.collected_code is not None else child.exit_code
