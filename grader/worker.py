@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import psutil
 
@@ -35,10 +36,13 @@ _WATCH_EVERY = 0.5
 
 
 def worker_command(argv: Sequence[str]) -> list[str]:
-    """The command line of a grader process running ``python -m grader ARGV``."""
+    """The command line of a grader process running ``python -m grader ARGV`` for the batch
+    that calls this (whose PID it is given: by the time it asks for its parent, the batch may
+    already be gone)."""
     code = (
         f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
-        f"from grader.worker import worker_main; sys.exit(worker_main({list(argv)!r}))"
+        f"from grader.worker import worker_main; "
+        f"sys.exit(worker_main({list(argv)!r}, batch={os.getpid()}))"
     )
     return [sys.executable, "-c", code]
 
@@ -53,27 +57,35 @@ def sweep(marker: str) -> None:
             break
 
 
-def worker_main(argv: Sequence[str]) -> int:
-    """The grader process of one submission: ``python -m grader ARGV``, then kill whatever
-    the runs left behind that came back to it (it is a child subreaper).
+def worker_main(argv: Sequence[str], batch: int) -> int:
+    """The grader process of one submission for the batch ``batch`` (its parent's PID):
+    ``python -m grader ARGV``, then kill whatever the runs left behind that came back to it
+    (it is a child subreaper).
 
     If the batch dies (``kill -9``, a test's timeout), nobody will read the results: the
-    grader process then ends its runs and itself instead of grading on without a reader.
+    grader process then ends its runs and itself instead of grading on without a reader, and
+    has its folder removed, which the batch would have done.
     """
     from .cli import main
 
     reaper.become_subreaper()
-    batch = os.getppid()
     threading.Thread(target=_watch_batch, args=(batch,), daemon=True).start()
     try:
         return main(argv)
     finally:
         _end_descendants()
+        if os.getppid() != batch:  # the batch died while the grading was ending
+            _end_orphaned()
 
 
 def _watch_batch(batch: int) -> None:
     while os.getppid() == batch:
         time.sleep(_WATCH_EVERY)
+    _end_orphaned()
+
+
+def _end_orphaned() -> NoReturn:
+    """End this grader process, whose batch is gone, and have its folder cleaned up."""
     # This process's grading threads may start runs until the very end, so the cleaning up
     # is left to a process of its own that starts once this one has ended.
     marker = os.environ.get("TMPDIR", "")

@@ -226,8 +226,33 @@ def test_a_killed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
     deadline = time.monotonic() + 10
     while folder.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not folder.exists(), "the batch's temporary folder was left behind"
+    assert not folder.exists(), f"the batch's folder was left behind: {sorted(folder.rglob('*'))}"
     assert not (tmp_path / "grades.csv").exists()
+
+
+@pytest.mark.timeout(120)
+def test_a_grader_process_whose_batch_died_before_it_started_cleans_up(tmp_path: Path) -> None:
+    """A batch killed right after it started a grader process, before that process asked who
+    its parent is: the grader process still knows its batch is gone, grades nothing, and has
+    its folder (and the batch's, once empty) removed."""
+    batch_folder = tmp_path / "lockstep-batch-gone"
+    place = batch_folder / "0000"
+    (place / "tmp").mkdir(parents=True)
+    shutil.copytree(ROOT / "exercises", place / "submission")
+    argv = [EX01, "--submission", str(place / "submission"), "--json", str(place / "r.json")]
+    starts_and_dies = (
+        "import os, subprocess, sys; from grader.worker import worker_command; "
+        f"subprocess.Popen(worker_command({argv!r}), env={{**os.environ, 'TMPDIR': sys.argv[1]}},"
+        " stdout=subprocess.DEVNULL, start_new_session=True)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", starts_and_dies, str(place / "tmp")], cwd=ROOT, check=True
+    )
+    deadline = time.monotonic() + 30
+    while batch_folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not batch_folder.exists(), f"left behind: {sorted(batch_folder.rglob('*'))}"
+    assert wait_until_gone() == []
 
 
 @pytest.mark.timeout(300)
