@@ -104,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parse_args(argv)
     chosen = [m for m in measurements() if not args.only or any(k in m.label for k in args.only)]
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores")
-    print(f"{'grading':<36} {'budget':>7} {'floor':>7} {'best':>7} {'median':>7}")
+    width = max([len("grading"), *(len(m.label) for m in chosen)])
+    print(f"{'grading':<{width}} {'budget':>7} {'floor':>7} {'best':>7} {'median':>7}")
     over = []
     for measurement in chosen:
         timed = [time_once(measurement) for _ in range(args.repeat)]
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if median > measurement.budget:
             over.append(measurement.label)
         print(
-            f"{measurement.label:<36} {measurement.budget:>6.1f}s {floor:>6.2f}s "
+            f"{measurement.label:<{width}} {measurement.budget:>6.1f}s {floor:>6.2f}s "
             f"{min(walls):>6.2f}s {median:>6.2f}s  {verdict}",
             flush=True,
         )

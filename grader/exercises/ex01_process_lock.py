@@ -13,9 +13,9 @@ from ..evidence import timeline, who
 from ..runner import Call, Run, Scenario
 
 N = 3
-FAIL_N = 4
+FAIL_N = 3
 FAILING = 1
-DELAY = 0.15
+DELAY = 0.1
 """Each child's sleep inside the lock: long beside the few milliseconds its siblings need to
 print once the common start lets them go, so a missing lock always shows."""
 PAUSE = 0.05
@@ -31,15 +31,16 @@ def scenarios() -> list[Scenario]:
             (Call("main", {"n": N, "delay": DELAY}),),
             rendezvous={"target": "task", "count": N},
             pause_after_release={"task": PAUSE},
-            floor=N * (DELAY + PAUSE),
+            # The pause comes after a release, while the next child already holds the lock.
+            floor=N * DELAY + PAUSE,
         ),
         # The failing process is started first and let in first, so a lock it never
         # releases keeps out all the others on every run.
         Scenario(
             "fail",
-            (Call("main", {"n": FAIL_N, "delay": 0.1, "fail": FAILING}),),
+            (Call("main", {"n": FAIL_N, "delay": DELAY, "fail": FAILING}),),
             rendezvous={"target": "task", "count": FAIL_N, "stagger": 0.05},
-            floor=FAIL_N * 0.1,
+            floor=FAIL_N * DELAY,
         ),
     ]
 

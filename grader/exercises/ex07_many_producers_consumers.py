@@ -46,12 +46,13 @@ class Case:
 
 CASES = {
     "more_consumers": Case(("包子",), 2, 5, {"producer": 0.05}),
-    "more_producers": Case(("包子", "骨头"), 1, 4, {"producer": 0.05, "consumer": 0.08}),
+    "more_producers": Case(("包子", "骨头"), 1, 4, {"producer": 0.05, "consumer": 0.05}),
 }
 """Two runs of three processes each (spawn start-up is what a run costs), never as many
 producers as consumers. The slowed producers need 0.2 s or more for their food, far longer
 than main takes to start everyone and put a sentinel; the slowed consumer of the second run
-needs 0.64 s to eat, far longer than the producers take to finish and exit."""
+needs 0.4 s to eat its 8 items and has eaten 3 of them when the producers have finished: a main
+that does not wait for the eating returns with a quarter of a second of it still to come."""
 _EATEN = re.compile(r"^(?P<name>.*?)吃了(?P<item>.*)$")
 
 checks = Checks()

@@ -1,7 +1,8 @@
 """The main program of a graded run: import the submission's module and make the planned calls.
 
-Started by the grader as ``python harness.py RUN_DIR`` in a fresh interpreter (so never inside
-the grader's own process), with ``sitecustomize`` from this folder already recording. Reads
+Started by the grader in a fresh interpreter (so never inside the grader's own process), as
+``-c`` code (``runner.harness_command``), with ``sitecustomize`` from this folder already
+recording. Reads
 ``RUN_DIR/config.json``, records whether the module loads and has the promised functions, then
 records what each call returned or raised. A call of ``__main__`` runs the file as a program
 instead. When the calls are done the harness returns and the interpreter ends the usual way
@@ -24,11 +25,14 @@ import threading
 import time
 import traceback
 import warnings
-from typing import Any
 
 # The probe, beside this file (``sitecustomize`` installed it at start-up).
 from lockstep_probe.records import emit  # type: ignore[import-not-found]
 from lockstep_probe.rendezvous import reset_thread_rendezvous  # type: ignore[import-not-found]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def jsonable(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """Queue traffic as the records see it: who put or got what, on a ``multiprocessing`` queue or
 through a Manager's proxy. The lever goes in here too: a slowed producer sleeps before each
-put, a slowed consumer after each get (``delays.slow_down``)."""
+put, a slowed consumer after each get of an item (``delays.slow_down``); not after getting the
+sentinel ``None``, where a pause would only delay its exit."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def instrument() -> None:
         def get(self: Any, *args: Any, **kwargs: Any) -> Any:
             item = original(self, *args, **kwargs)
             emit("get", item=short(item))
-            slow_down()
+            if item is not None:
+                slow_down()
             return item
 
         cls.get = get
@@ -54,7 +56,8 @@ def instrument() -> None:
             emit("put", item=short(args[0]))
         elif methodname in ("get", "get_nowait"):
             emit("get", item=short(result))
-            slow_down()
+            if result is not None:
+                slow_down()
         return result
 
     managers.BaseProxy._callmethod = _callmethod  # type: ignore[method-assign]
