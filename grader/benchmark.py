@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalogue import ExerciseInfo, load_catalogue
+from .formats.project import KIT_ROOT
 from .grading import definition_of
 
-ROOT = Path(__file__).resolve().parent.parent
 SPINE = ("ex01_process_lock", "ex03_pids", "ex06_producer_consumer")
 """The first three exercises built, with budgets of their own."""
-HANGS = ROOT / "tests" / "fixtures" / "hangs_in_every_call.py"
+HANGS = KIT_ROOT / "tests" / "fixtures" / "hangs_in_every_call.py"
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def time_once(measurement: Measurement) -> tuple[float, float]:
         command = [sys.executable, "-m", "grader", *(e.id for e in measurement.exercises)]
         command += ["--submission", str(folder), "--quiet", "--json", str(results)]
         started = time.monotonic()
-        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(command, cwd=KIT_ROOT, stdout=subprocess.DEVNULL, check=False)
         wall = time.monotonic() - started
         graded = json.loads(results.read_text(encoding="utf-8"))
     expected = graded["max_score"] if measurement.folder == "solutions" else 0

@@ -10,11 +10,11 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from .catalogue import ExerciseInfo, load_catalogue
+from .formats.project import KIT_ROOT
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = KIT_ROOT / "README.md"
 BEGIN = "<!-- BEGIN exercises: generated from grader/catalogue.toml by `python -m grader.docs` -->"
 END = "<!-- END exercises -->"
 

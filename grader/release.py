@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .catalogue import ExerciseInfo, load_catalogue
 from .docs import exercise_table
+from .formats.project import KIT_ROOT
 from .manifest import MANIFEST_NAME, Manifest, snapshot
 
 if sys.version_info >= (3, 11):
@@ -27,7 +28,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ".github/workflows/classroom.yml"
 COPIED_FILES = ("noxfile.py", "pyproject.toml", ".gitignore")
 """Files copied as they are, when the kit has them (the first two are required)."""

@@ -31,11 +31,11 @@ from pathlib import Path
 
 from .catalogue import ExerciseInfo, load_catalogue
 from .cli import START_METHODS
+from .formats.project import KIT_ROOT
 from .grading import grade
 from .integrity import KitChanged
 from .sandbox import pid_namespaces
 
-ROOT = Path(__file__).resolve().parent.parent
 _BUSY_LOOP = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
 SANDBOX_ONLY = "lockstep: sandbox-only"
 NEEDS_NAMESPACE = "lockstep: needs-pid-namespace"
@@ -68,7 +68,7 @@ class Row:
         return sorted(name for name, seen in self.statuses.items() if len(seen) > 1)
 
 
-def submissions(root: Path = ROOT) -> tuple[list[Submission], list[str]]:
+def submissions(root: Path = KIT_ROOT) -> tuple[list[Submission], list[str]]:
     """What to grade, and what was left out (with why)."""
     found: list[Submission] = []
     skipped: list[str] = []

@@ -26,9 +26,8 @@ from typing import NoReturn
 import psutil
 
 from . import reaper
+from .formats.project import KIT_ROOT
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-"""The folder holding the instructor's ``grader`` package, put first on the worker's path."""
 EXIT_ORPHANED = 3
 """Exit code of a grader process that stopped because its batch was gone."""
 _SWEEP_GRACE = 3.0
@@ -40,7 +39,7 @@ def worker_command(argv: Sequence[str]) -> list[str]:
     that calls this (whose PID it is given: by the time it asks for its parent, the batch may
     already be gone)."""
     code = (
-        f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+        f"import sys; sys.path.insert(0, {str(KIT_ROOT)!r}); "
         f"from grader.worker import worker_main; "
         f"sys.exit(worker_main({list(argv)!r}, batch={os.getpid()}))"
     )
@@ -92,7 +91,7 @@ def _end_orphaned() -> NoReturn:
     if marker:
         env = {key: value for key, value in os.environ.items() if key != "TMPDIR"}
         code = (
-            f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); "
+            f"import sys; sys.path.insert(0, {str(KIT_ROOT)!r}); "
             f"from grader.worker import clean_up_after; clean_up_after({os.getpid()}, {marker!r})"
         )
         with contextlib.suppress(OSError):
