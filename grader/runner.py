@@ -134,8 +134,8 @@ def child_environment(run_dir: Path, submission: Path) -> dict[str, str]:
 
 def harness_command(run_dir: Path) -> list[str]:
     """The harness's command line: ``-c`` code, not the file, so that the main module of a
-    spawn or forkserver child is not the harness, which each one would import again (a third
-    of what starting one costs). ``sys.path`` is as for ``python harness.py``."""
+    spawn or forkserver child is not the harness, which each one would import again (about a
+    quarter of what starting one costs). ``sys.path`` is as for ``python harness.py``."""
     code = f"import sys; sys.path[0] = {str(PROBE_DIR)!r}; from harness import main; main()"
     return [sys.executable, "-c", code, str(run_dir)]
 

@@ -2,12 +2,11 @@
 
 Started by the grader in a fresh interpreter (so never inside the grader's own process), as
 ``-c`` code (``runner.harness_command``), with ``sitecustomize`` from this folder already
-recording. Reads
-``RUN_DIR/config.json``, records whether the module loads and has the promised functions, then
-records what each call returned or raised. A call of ``__main__`` runs the file as a program
-instead. When the calls are done the harness returns and the interpreter ends the usual way
-(no ``os._exit``): it waits for non-daemon threads and stops daemon ones, as for any program.
-Only the standard library is used.
+recording. Reads ``RUN_DIR/config.json``, records whether the module loads and has the promised
+functions, then records what each call returned or raised. A call of ``__main__`` runs the
+file as a program instead. When the calls are done the harness returns and the interpreter ends
+the usual way (no ``os._exit``): it waits for non-daemon threads and stops daemon ones, as for
+any program. Only the standard library is used.
 """
 
 from __future__ import annotations
