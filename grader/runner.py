@@ -29,6 +29,8 @@ from .stacks import ThreadStack, read_dumps
 from .trace import Trace, parse_trace
 
 PROBE_DIR = Path(__file__).parent / "probe"
+HARNESS_ENTRY = "from harness import main; main()"
+"""How a run's harness is started (``harness_command``): every run's command line holds it."""
 OUTPUT_CAP = KEPT_OUTPUT
 _DUMP_WAIT = 0.5
 _MP_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
@@ -136,7 +138,7 @@ def harness_command(run_dir: Path) -> list[str]:
     """The harness's command line: ``-c`` code, not the file, so that the main module of a
     spawn or forkserver child is not the harness, which each one would import again (about a
     quarter of what starting one costs). ``sys.path`` is as for ``python harness.py``."""
-    code = f"import sys; sys.path[0] = {str(PROBE_DIR)!r}; from harness import main; main()"
+    code = f"import sys; sys.path[0] = {str(PROBE_DIR)!r}; {HARNESS_ENTRY}"
     return [sys.executable, "-c", code, str(run_dir)]
 
 

@@ -38,10 +38,15 @@ def worker_command(argv: Sequence[str]) -> list[str]:
     """The command line of a grader process running ``python -m grader ARGV`` for the batch
     that calls this (whose PID it is given: by the time it asks for its parent, the batch may
     already be gone)."""
+    return _calling("worker_main", f"{list(argv)!r}, batch={os.getpid()}")
+
+
+def _calling(function: str, arguments: str) -> list[str]:
+    """A command line that exits with what ``function(arguments)`` of this module returns,
+    imported from *this* copy of the grader (first on the path), never from a student's."""
     code = (
         f"import sys; sys.path.insert(0, {str(KIT_ROOT)!r}); "
-        f"from grader.worker import worker_main; "
-        f"sys.exit(worker_main({list(argv)!r}, batch={os.getpid()}))"
+        f"from grader.worker import {function}; sys.exit({function}({arguments}))"
     )
     return [sys.executable, "-c", code]
 
@@ -90,13 +95,9 @@ def _end_orphaned() -> NoReturn:
     marker = os.environ.get("TMPDIR", "")
     if marker:
         env = {key: value for key, value in os.environ.items() if key != "TMPDIR"}
-        code = (
-            f"import sys; sys.path.insert(0, {str(KIT_ROOT)!r}); "
-            f"from grader.worker import clean_up_after; clean_up_after({os.getpid()}, {marker!r})"
-        )
         with contextlib.suppress(OSError):
             subprocess.Popen(
-                [sys.executable, "-c", code],
+                _calling("clean_up_after", f"{os.getpid()}, {marker!r}"),
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

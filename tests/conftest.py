@@ -14,8 +14,6 @@ from grader import ExerciseResult, find_exercise, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-HARNESS = "from harness import main"
-"""Part of a run's harness command line (``runner.harness_command``): a run has started."""
 
 GradeVariant = Callable[..., ExerciseResult]
 

@@ -23,8 +23,9 @@ from grader.batch import _Batch, _Fault, _Graded, grade_class
 from grader.catalogue import ExerciseInfo
 from grader.gradebook import CheckOutcome, Row, summary, write_csv
 from grader.results import Status
+from grader.runner import HARNESS_ENTRY
 from grader.submissions import locate
-from tests.conftest import FIXTURES, HARNESS, ROOT, leftover_processes
+from tests.conftest import FIXTURES, ROOT, leftover_processes
 
 EXERCISES = load_catalogue()
 MAX_SCORE = sum(exercise.max_score for exercise in EXERCISES)
@@ -216,7 +217,7 @@ def test_a_killed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
         student(class_dir, name, {}, default="stub")
     batch = start_batch(class_dir, tmp_path / "grades.csv", "--start-method", "fork")
     deadline = time.monotonic() + 60
-    while not any(HARNESS in " ".join(command_of(p)) for p in batch_processes()):
+    while not any(HARNESS_ENTRY in " ".join(command_of(p)) for p in batch_processes()):
         assert time.monotonic() < deadline, "no run started"
         time.sleep(0.1)
     folder = next(Path(p.environ()["TMPDIR"]).parent.parent for p in batch_processes())

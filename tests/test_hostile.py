@@ -28,8 +28,9 @@ import pytest
 from grader import ExerciseResult, find_exercise, grade, load_catalogue
 from grader.exercises import ex01_process_lock as ex01
 from grader.limits import MAX_PROCESSES
+from grader.runner import HARNESS_ENTRY
 from grader.sandbox import STRETCH, Sandbox, pid_namespaces
-from tests.conftest import FIXTURES, HARNESS, ROOT
+from tests.conftest import FIXTURES, ROOT
 
 HOSTILE = FIXTURES / "hostile"
 GRADER = (sys.executable, "-m", "grader", "--quiet")
@@ -464,9 +465,9 @@ def test_a_grader_that_is_killed_takes_its_runs_with_it(tmp_path: Path) -> None:
         start_new_session=True,
     )
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not by_command_line(HARNESS, under=grader.pid):
+    while time.monotonic() < deadline and not by_command_line(HARNESS_ENTRY, under=grader.pid):
         time.sleep(0.1)
-    assert by_command_line(HARNESS, under=grader.pid), "no run started"
+    assert by_command_line(HARNESS_ENTRY, under=grader.pid), "no run started"
     time.sleep(1.0)
     grader.kill()
     grader.wait()

@@ -19,9 +19,9 @@ from ..runner import Call, Run, Scenario
 
 PRODUCER_DELAY = 0.01
 CONSUMER_DELAY = 0.1
-"""The consumer's pause after each item of ``three``: at 0.05 s, a producer held up between its
-puts under load let the consumer catch up, and a terminated consumer had sometimes eaten
-everything (1 row of the 20-run stress)."""
+"""The consumer's pause after each item of ``three``. At 0.05 s a terminated consumer had
+sometimes eaten everything (1 row of the 20-run stress), most likely because a producer held up
+between its puts under load let it catch up."""
 CASES = {"ten": (10, "包子"), "three": (3, "馒头")}
 SLOW = {"ten": {"producer": PRODUCER_DELAY}, "three": {"consumer": CONSUMER_DELAY}}
 
