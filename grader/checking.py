@@ -60,8 +60,28 @@ class Checks:
 
         return register
 
+    def program_ends(self, name: str, *runs: str) -> None:
+        """Register ``name``: in each of ``runs``, every call returned and the program then
+        ended by itself (no hang, no crash, no process left running)."""
+        self.all.append(Check(name, runs, _program_ended))
+
     def get(self, name: str) -> Check:
         for check in self.all:
             if check.name == name:
                 return check
         raise KeyError(name)
+
+
+def _program_ended(runs: Runs) -> Failure | None:
+    """Most of what this check sees fails it before it is called (``evidence.unexpected``:
+    a hang, a crash, a limit); what is left is a run whose calls ended but whose interpreter
+    did not end cleanly."""
+    for run in runs.values():
+        unfinished = [call for call in run.trace.calls if call.ended is None]
+        if run.timed_out or unfinished or not run.trace.done or run.exit_code != 0:
+            what = unfinished[0].signature() if unfinished else "the program"
+            return Failure(
+                observed=f"{what} did not end by itself (exit code {run.exit_code})",
+                expected="the program to end by itself",
+            )
+    return None

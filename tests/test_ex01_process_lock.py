@@ -49,7 +49,7 @@ def test_missing_lock_is_shown_with_a_timeline(grade_variant: GradeVariant) -> N
     message = message_of(grade_variant(EXERCISE, "stub", ["spawn"]), "one_at_a_time")
     assert "Under the spawn start method" in message
     assert "was printed while 进程" in message and "was still inside" in message
-    assert "task (pid " in message
+    assert "(pid " in message and ", running task)" in message
     assert "Hint: Take the lock" in message
 
 

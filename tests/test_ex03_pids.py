@@ -60,4 +60,4 @@ def test_stop_that_waits_is_reported_where_it_waits(grade_variant: GradeVariant)
     assert check.status == "timeout"
     assert "stop_by_pid(seconds=30.0) did not finish within" in check.message
     assert "in stop_by_pid: `p.join()`" in check.message
-    assert "sleeper (pid " in check.message and "`time.sleep(seconds)`" in check.message
+    assert ", running sleeper)" in check.message and "`time.sleep(seconds)`" in check.message

@@ -84,5 +84,5 @@ def test_early_return_shows_what_was_left_uneaten(grade_variant: GradeVariant) -
 def test_killed_consumer_is_named(grade_variant: GradeVariant) -> None:
     """A consumer ended by terminate() is named, with the exit code its parent collected."""
     message = message_of(grade_variant(EXERCISE, "terminate_consumers", ["fork"]), "consumers_stop")
-    assert "consumer 消费者1 (pid " in message and "did not stop by itself" in message
+    assert ", running consumer 消费者1)" in message and "did not stop by itself" in message
     assert "-15" in message

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.catalogue import find_exercise
 from grader.runner import AS_PROGRAM, Call, Scenario, run
 from tests.conftest import GradeVariant, failed_checks, message_of, submission_of
 
@@ -103,7 +104,8 @@ def test_a_daemon_thread_is_alive_at_exit_and_never_ends(tmp_path: Path) -> None
     """Run as a program, the daemon thread is recorded as started and as still alive when the
     interpreter exits; it has no end."""
     folder = submission_of(tmp_path, EXERCISE, "solution")
-    result = run(Scenario("program", (AS_PROGRAM,)), folder, EXERCISE, [])
+    api = [function.to_json() for function in find_exercise(EXERCISE).api]
+    result = run(Scenario("program", (AS_PROGRAM,)), folder, EXERCISE, api)
     assert result.trace.calls[0].signature() == "python ex08_threads.py"
     (thread,) = result.trace.student_threads("task")
     assert thread.daemon and thread.ended is None

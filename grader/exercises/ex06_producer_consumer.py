@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import timeline, who
-from ..runner import Call, Run, Scenario
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
 
 PRODUCER_DELAY = 0.01
 CONSUMER_DELAY = 0.1
@@ -36,7 +34,7 @@ def scenarios() -> list[Scenario]:
             slow=SLOW[name],
             # The consumer starts with the producer, not after it has put everything (spawn
             # is slow to start).
-            rendezvous={"target": ["producer", "consumer"], "count": 2},
+            rendezvous=Rendezvous(("producer", "consumer"), 2),
             floor=n * sum(SLOW[name].values()),
         )
         for name, (n, food) in CASES.items()
@@ -44,7 +42,7 @@ def scenarios() -> list[Scenario]:
 
 
 def consumer_lines(run: Run) -> list[str]:
-    pids = {p.pid for p in run.trace.children() if p.target == "consumer"}
+    pids = {p.pid for p in run.trace.children() if p.role == "consumer"}
     return [line.text for line in run.trace.out() if line.pid in pids]
 
 
@@ -91,7 +89,7 @@ def never_none(runs: Runs) -> Failure | None:
 @checks("consumer_stops_itself", *CASES)
 def consumer_stops_itself(runs: Runs) -> Failure | None:
     for run in runs.values():
-        consumers = [p for p in run.trace.children() if p.target == "consumer"]
+        consumers = run.trace.children("consumer")
         if not consumers:
             return Failure(observed="no process ran consumer", expected="one consumer process")
         for consumer in consumers:

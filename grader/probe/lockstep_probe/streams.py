@@ -70,3 +70,13 @@ class RecordingStream(io.TextIOBase):
     def forget(self) -> None:
         """Drop what a fork copied from the parent: the parent still owns those characters."""
         self._pending.clear()
+
+
+def flush_records() -> None:
+    """Record the calling thread's unfinished lines of both streams (a thread or a process
+    ends: what it printed without a newline still counts)."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, RecordingStream):
+            stream.flush()
