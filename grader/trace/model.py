@@ -199,8 +199,6 @@ class Trace:
     entries: list[tuple[int, int, float, str, bool, dict[str, Any]]] = field(default_factory=list)
     """(pid, thread ident, time, function, whether it was that thread's first, the record) for
     each first entry of a thread into a contract function."""
-    written: list[dict[str, Any]] = field(default_factory=list)
-    """What reached (or failed to reach) each process's file descriptors 1 and 2."""
     unknown: int = 0
     """Records of a kind the protocol does not define (a submission writing into the
     records file, or a probe out of step with the grader)."""

@@ -193,10 +193,6 @@ def _capped(trace: Trace, record: Record, pid: int, when: float) -> None:
     trace.capped = True
 
 
-def _written(trace: Trace, record: Record, pid: int, when: float) -> None:
-    trace.written.append(record)
-
-
 def _thread(trace: Trace, record: Record, pid: int, when: float) -> None:
     trace.threads.append(
         ThreadInfo(
@@ -254,7 +250,6 @@ READERS: dict[str, Reader] = {
     p.ENTER: _enter,
     p.OUT: _line,
     p.ERR: _line,
-    p.WRITTEN: _written,
     p.PUT: _queue,
     p.GET: _queue,
     p.LOADED: _loaded,

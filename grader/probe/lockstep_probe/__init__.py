@@ -32,7 +32,7 @@ import os
 import sys
 
 from . import processes, queue_traffic, records, rendezvous, roles, thread_locks, threads, warned
-from .protocol import PROC
+from .protocol import ERR, OUT, PROC
 from .records import emit, getppid
 from .streams import RecordingStream
 
@@ -60,8 +60,8 @@ def install() -> None:
     records.load_config()
     records.open_dump_file()
     emit(PROC, ppid=getppid(), how="exec", argv=sys.argv[:3])
-    sys.stdout = RecordingStream("out", sys.stdout)
-    sys.stderr = RecordingStream("err", sys.stderr)
+    sys.stdout = RecordingStream(OUT, sys.stdout)
+    sys.stderr = RecordingStream(ERR, sys.stderr)
     os.register_at_fork(after_in_child=_after_fork_in_child)
     processes.instrument()
     queue_traffic.instrument()

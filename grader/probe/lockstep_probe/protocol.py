@@ -37,9 +37,6 @@ OUT = "out"
 ERR = "err"
 """A line written to ``sys.stdout`` / ``sys.stderr`` (``line``; ``partial`` when it had no
 newline yet when flushed)."""
-WRITTEN = "written"
-"""Bytes of a stream that reached its file descriptor (``stream``, ``size``) or failed to
-(``error``)."""
 # Queues.
 PUT = "put"
 GET = "get"
@@ -67,7 +64,7 @@ LOCK_GAVE_UP = "lock_gave_up"
 
 RECORD_KINDS = frozenset(
     {
-        PROC, CHILD, STARTED, EXIT, JOINED, GLOBALS, ENTER, OUT, ERR, WRITTEN, PUT, GET,
+        PROC, CHILD, STARTED, EXIT, JOINED, GLOBALS, ENTER, OUT, ERR, PUT, GET,
         LOADED, LOAD_ERROR, CALL, CALL_CONTEXT, RETURN, RAISE, AFTER_CALL, DONE, WARNING,
         CAPPED, THREAD, THREAD_END, EXIT_THREADS, LOCK_NEW, LOCK_WAIT, LOCK_ACQ, LOCK_REL,
         LOCK_GAVE_UP,
@@ -124,11 +121,6 @@ if TYPE_CHECKING:
     class LineRecord(Common, total=False):
         line: str
         partial: bool
-
-    class WrittenRecord(Common, total=False):
-        stream: str
-        size: int
-        error: str
 
     class QueueRecord(Common):
         item: str
