@@ -60,6 +60,20 @@ def _thread_role(role: str) -> None:
         rendezvous.thread_role(ident, role)
 
 
+def _instrument_futures() -> None:
+    """Waiting for a pool's result is waiting for its thread, as ``join()`` is: a starter that
+    waits for each task before submitting the next lets the held ones go at once."""
+    from concurrent.futures import Future
+
+    original_result = Future.result
+
+    def result(self: Any, timeout: float | None = None) -> Any:
+        rendezvous.thread_joining()
+        return original_result(self, timeout)
+
+    Future.result = result  # type: ignore[method-assign]
+
+
 def instrument() -> None:
     import atexit
     import threading
@@ -102,6 +116,7 @@ def instrument() -> None:
             rendezvous.thread_joining()
         original_join(self, timeout)
 
+    _instrument_futures()
     thread._bootstrap_inner = _bootstrap_inner  # type: ignore[attr-defined]
     thread.start = start  # type: ignore[method-assign]
     thread.join = join  # type: ignore[method-assign]
