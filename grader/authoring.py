@@ -1,5 +1,6 @@
 """Everything an exercise module needs, in one place: its scenarios (``Scenario``, ``Call``,
-the levers), its checks (``Checks``, ``Failure``, ``each_run``, ``Checks.program_ends``) and
+the levers), its checks (``Checks``, ``Checks.each`` for what every run must satisfy,
+``Checks.program_ends``, ``Failure``) and
 the words for its messages (``timeline``, ``who``, ``raised``).
 
 An exercise module defines ``scenarios()`` and fills a ``checks = Checks()`` registry; points,
@@ -8,9 +9,7 @@ hints and the order of the checks come from ``grader/catalogue.toml``. See docs/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-
-from .checking import Check, Checks, Failure, Location, Runs
+from .checking import Check, Checks, Failure, Judge, Location, Runs, each_run
 from .evidence import raised, timeline, who
 from .probe.lockstep_probe.protocol import QueueArg, Rendezvous, ThreadSituation
 from .runner import AS_PROGRAM, Call, Run, Scenario
@@ -23,6 +22,7 @@ __all__ = [
     "Check",
     "Checks",
     "Failure",
+    "Judge",
     "Line",
     "Location",
     "ProcessInfo",
@@ -38,13 +38,3 @@ __all__ = [
     "timeline",
     "who",
 ]
-
-
-def each_run(runs: Runs | Iterable[Run], judge: Callable[[Run], Failure | None]) -> Failure | None:
-    """The first failure ``judge`` finds in the runs, in their order; None when every run
-    satisfies it."""
-    for run in runs.values() if isinstance(runs, Mapping) else runs:
-        failure = judge(run)
-        if failure is not None:
-            return failure
-    return None
