@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from grader import find_exercise
 from tests.conftest import GradeVariant, assert_loses_points, failed_checks, message_of
 
 EXERCISE = "ex06_producer_consumer"
@@ -39,19 +36,15 @@ def test_mistakes_lose_points(
     assert_loses_points(result, must_fail)
 
 
-def test_stub_hang_is_reported_at_the_consumers_line_within_its_deadline(
+def test_stub_hang_is_reported_at_the_consumers_line(
     grade_variant: GradeVariant,
 ) -> None:
-    """The stub hangs; the verdict names the consumer's q.get() line and comes in time."""
-    exercise = find_exercise(EXERCISE)
-    assert exercise is not None
-    started = time.monotonic()
+    """The stub hangs; the verdict names the consumer's q.get() line. (That it comes within the
+    deadline plus 2 s is timed by ``nox -s benchmark``, line ``stub ex06_producer_consumer``.)"""
     result = grade_variant(EXERCISE, "stub")
-    elapsed = time.monotonic() - started
     assert result.score == 0
     message = message_of(result, "program_ends")
     assert "did not finish within" in message
     assert ", running consumer)" in message
     assert "was waiting at ex06_producer_consumer.py:28 in consumer: `res = q.get()`" in message
     assert "raised NameError: name 'p2' is not defined" in message
-    assert elapsed < exercise.timeout + 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import psutil
 
 from grader import load_catalogue
-from grader.stress import Row, Submission, stress, submissions, table
+from grader.maintainer.stress import Row, Submission, stress, submissions, table
 from tests.conftest import FIXTURES, ROOT
 
 

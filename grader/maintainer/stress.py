@@ -1,5 +1,5 @@
-"""``python -m grader.stress``: grade every reference solution and fixture many times under load,
-and fail if any verdict flips.
+"""``python -m grader.maintainer.stress``: grade every reference solution and fixture many times
+under load, and fail if any verdict flips.
 
 Every file in ``solutions/`` and every fixture in ``tests/fixtures/<exercise id>/`` (or one
 folder deeper, ``tests/fixtures/<group>/<exercise id>/``) that exists when it starts is graded
@@ -29,12 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import ExerciseInfo, load_catalogue
-from .cli import START_METHODS
-from .formats.project import KIT_ROOT
-from .grading import grade
-from .integrity import KitChanged
-from .sandbox import pid_namespaces
+from ..catalogue import ExerciseInfo, load_catalogue
+from ..cli_constants import START_METHODS
+from ..formats.project import KIT_ROOT
+from ..grading import grade
+from ..integrity import KitChanged
+from ..sandbox import pid_namespaces
 
 _BUSY_LOOP = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
 SANDBOX_ONLY = "lockstep: sandbox-only"
@@ -195,7 +195,7 @@ def table(rows: dict[tuple[str, str, str], Row]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cli = argparse.ArgumentParser(prog="python -m grader.stress", description=__doc__)
+    cli = argparse.ArgumentParser(prog="python -m grader.maintainer.stress", description=__doc__)
     cli.add_argument(
         "--runs",
         type=int,
