@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 
 def is_library_process(process: Any) -> bool:
-    """A process ``multiprocessing`` starts for itself (a Manager's server): never a racer."""
+    """A process ``multiprocessing`` starts for itself (a Manager's server), never one that
+    runs the program's functions (a pool's worker is one of the program's)."""
     target = getattr(process, "_target", None)
-    return str(getattr(target, "__module__", "") or "").startswith("multiprocessing")
+    return str(getattr(target, "__module__", "") or "") == "multiprocessing.managers"
 
 
 def _record_globals() -> None:

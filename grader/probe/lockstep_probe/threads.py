@@ -31,11 +31,12 @@ def is_probe_thread(thread: Any) -> bool:
 
 
 def is_library_thread(thread: Any) -> bool:
-    """A thread ``multiprocessing`` starts for itself (a queue's feeder) or the harness's
-    helper: never one of the program's racers."""
+    """A thread ``multiprocessing`` starts for itself (a queue's feeder, a pool's handlers) or
+    the harness's helper: never one of the program's racers (a thread pool's worker is)."""
     target = getattr(thread, "_target", None)
     module = str(getattr(target, "__module__", "") or "")
-    return module.startswith("multiprocessing") or is_probe_thread(thread)
+    pool_worker = module == "multiprocessing.pool" and getattr(target, "__name__", "") == "worker"
+    return (module.startswith("multiprocessing") and not pool_worker) or is_probe_thread(thread)
 
 
 def _at_exit() -> None:
