@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -54,10 +55,8 @@ class Terminal:
         os.write(self.fd, key.encode())
 
     def _note_descendants(self) -> None:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             self.descendants.update(psutil.Process(self.pid).children(recursive=True))
-        except psutil.NoSuchProcess:
-            pass
 
     def exit_code(self, timeout: float) -> int:
         end = time.monotonic() + timeout
