@@ -209,22 +209,22 @@ class Watch:
     # -- events ------------------------------------------------------------------------------
 
     def graded(self, outcome: GradeResult | str) -> None:
-        if self.again or outcome == "changed":
+        first_look = not self.results
+        before = dict(self.results)
+        if isinstance(outcome, GradeResult):
+            self.results.update((result.id, result) for result in outcome.exercises)
+        if self.again or outcome == "changed":  # saved (or moved on) while it graded
             self.again = False
             self.start_grading([self.current] if self.current else self.exercises)
             return
         if isinstance(outcome, str):
             self.say(outcome)
             return
-        first_look = not self.results
-        before = {exercise.id: self.results.get(exercise.id) for exercise in outcome.exercises}
-        for result in outcome.exercises:
-            self.results[result.id] = result
         if first_look:
             self.say(self.progress())
             self.move_to(self.next_unfinished())
             return
-        if self.current is None:
+        if self.current is None or self.current.id not in {e.id for e in outcome.exercises}:
             return
         now = self.results[self.current.id]
         self.say("", *changes(None if self.fresh else before.get(self.current.id), now))

@@ -15,7 +15,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-pytest.importorskip("watchfiles")
+from grader.results import CheckResult, ExerciseResult
+from grader.watch import changes, progress_bar
+
 pty = pytest.importorskip("pty")  # not on Windows
 
 KIT = Path(__file__).resolve().parent.parent
@@ -90,6 +92,7 @@ def submission(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def terminal(submission: Path) -> Iterator[Terminal]:
+    pytest.importorskip("watchfiles")
     watch = Terminal("--submission", str(submission), "--start-method", "fork", "--lang", "en")
     yield watch
     watch.kill()
@@ -140,3 +143,32 @@ def test_ctrl_c_while_grading_leaves_no_process(terminal: Terminal) -> None:
     terminal.wait_for("exercises at full marks", 60)
     assert terminal.exit_code(10) == 0
     assert not [p for p in terminal.descendants if p.is_running() and p.status() != "zombie"]
+
+
+def _result(*checks: tuple[str, str, str]) -> ExerciseResult:
+    return ExerciseResult(
+        "ex09_thread_race",
+        "Threads share data",
+        tuple(
+            CheckResult(name, status, 5 if status == "passed" else 0, 5, message, "summary")
+            for name, status, message in checks
+        ),
+    )
+
+
+def test_changes_shows_only_the_checks_that_changed() -> None:
+    """A second grading shows the checks whose verdict or message changed, and the score
+    before; an identical one says that nothing changed."""
+    first = _result(("a", "failed", "lost 19 updates"), ("b", "failed", "returned 99"))
+    second = _result(("a", "passed", ""), ("b", "failed", "returned 99"))
+    shown = "\n".join(changes(first, second))
+    assert "ex09_thread_race: 5 / 10 (was 0)" in shown
+    assert " a " in shown and " b " not in shown and "returned 99" not in shown
+    assert changes(second, second) == ["No change in ex09_thread_race's checks: 5 / 10."]
+    assert "returned 99" in "\n".join(changes(None, second))
+
+
+def test_progress_bar() -> None:
+    """The bar fills in proportion to the exercises at full marks."""
+    assert progress_bar(5, 10) == "[##########----------] 5 / 10 exercises at full marks"
+    assert progress_bar(0, 10).startswith("[" + "-" * 20 + "]")
