@@ -73,6 +73,13 @@ def test_every_template_has_chinese_with_the_same_fields() -> None:
     assert not mismatched
 
 
+def test_every_translation_keeps_the_fields_of_its_english() -> None:
+    """Every entry of every translations/*.zh.toml (the exercises' ones too, before the code
+    uses them) names exactly the {fields} of its English template."""
+    table = language.table("zh")
+    assert not [text for text, chinese in table.items() if fields(text) != fields(chinese)]
+
+
 def test_no_stale_translation() -> None:
     """The code's table holds only templates the grader still uses (argparse's own words
     aside): an edited English template leaves no orphan behind."""
