@@ -72,7 +72,8 @@ def grade(session: nox.Session) -> None:
 def watch(session: nox.Session) -> None:
     """Grade as you edit: the first unfinished exercise, again on every save (keys: h n l q)."""
     install_once(session, *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "watch"))
-    session.run("python", "-m", "grader", "watch", *session.posargs)
+    # Ctrl+C reaches both; nox must not end the watch mode while it waits for a grading's runs.
+    session.run("python", "-m", "grader", "watch", *session.posargs, interrupt_timeout=None)
 
 
 @kit_session()
