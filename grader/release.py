@@ -135,7 +135,7 @@ def student_readme(
         "nox -s grade               # every exercise: a score table; exit code 0 = full marks",
         f"nox -s grade -- {number}         # one exercise, by its number (or its name)",
         f"nox -s grade -- {number} --hints # the same, with a more direct hint per failed check",
-        "nox -s grade -- --lang zh     # feedback in Chinese (or a zh_* locale: LANG=zh_CN.UTF-8)",
+        "nox -s grade -- --lang zh  # feedback in Chinese (or a zh_* locale: LANG=zh_CN.UTF-8)",
         "nox -s watch               # grade as you edit: keys h hint, n next, l list, q quit",
         "```",
         "",
