@@ -187,3 +187,31 @@ def test_usage_error_in_chinese() -> None:
     result = _grade("--lang", "zh", "--no-such-option", environ={})
     assert result.returncode == 2
     assert "无法识别的参数" in result.stderr
+
+
+def test_course_formats_speak_the_chosen_language(tmp_path: Path) -> None:
+    """The Markdown summary, Gradescope's output, the annotations' titles and the terminal
+    report put their fixed text in Chinese under --lang zh (the check's own text as given)."""
+    from grader.formats.annotations import annotation_lines
+    from grader.formats.gradescope import to_gradescope
+    from grader.formats.markdown import summary
+    from grader.report import render
+    from grader.results import CheckResult, ExerciseResult, GradeResult
+
+    student_file = tmp_path / "ex01_process_lock.py"
+    check = CheckResult("one_at_a_time", "timeout", 0, 4, "消息", "摘要", str(student_file), 3)
+    result = GradeResult(str(tmp_path), (ExerciseResult("ex01_process_lock", "t", (check,)),))
+    try:
+        language.use("zh")
+        markdown = summary(result)
+        gradescope = to_gradescope(result)
+        annotations = annotation_lines(result, tmp_path)
+        report = render(result)
+    finally:
+        language.use("en")
+    assert "Lockstep：0 / 4 分" in markdown and "要改的地方" in markdown and "卡住" in markdown
+    assert "| 练习 | 检查 | 结果 | 分数 |" in markdown
+    assert gradescope["output"] == "Lockstep：0 / 4 分。"
+    assert gradescope["tests"][0]["output"].startswith("[卡住] 摘要")
+    assert "（卡住）" not in annotations[0] and "(卡住)" in annotations[0]
+    assert "总分" in report and "卡住" in report and "Total" not in report
