@@ -242,7 +242,7 @@ class Watch:
 
     def key(self, key: str) -> bool:
         """Act on a key; False to quit."""
-        if key in ("q", "\x04"):  # q or Ctrl+D
+        if key in ("q", "\x03", "\x04"):  # q, Ctrl+C where it arrives as a key (Windows), Ctrl+D
             return False
         if key == "l":
             self.say("", *self.listing())
