@@ -55,8 +55,8 @@ def main() -> int:
         import grader.cli  # noqa: F401  (its dependencies too)
     except ImportError:
         pip_install(requirements())
-    from grader.cli import EXIT_USAGE
     from grader.cli import main as grade
+    from grader.cli_constants import EXIT_USAGE
 
     code = grade(
         [

@@ -100,7 +100,21 @@ def release(session: nox.Session) -> None:
         session.error("usage: nox -s release -- OUT_DIR (a new or empty folder)")
     out_dir = os.path.join(session.invoked_from, session.posargs[0])  # nox runs in the kit
     session.install(*DEPENDENCIES)
-    session.run("python", "-m", "grader.release", out_dir)
+    session.run("python", "-m", "grader.instructor.release", out_dir)
+
+
+@kit_session()
+def batch(session: nox.Session) -> None:
+    """Instructors: grade a class, with a progress bar: `nox -s batch -- DIR --csv PATH`."""
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "instructor"))
+    kit = os.getcwd()
+    session.chdir(session.invoked_from)  # DIR and PATH as the instructor typed them
+    # The kit's grader, first on the path: never one in the folder nox was started from.
+    run_kit_grader = (
+        f"import runpy, sys; sys.path.insert(0, {kit!r}); "
+        "runpy.run_module('grader', run_name='__main__', alter_sys=True)"
+    )
+    session.run("python", "-c", run_kit_grader, "batch", *session.posargs)
 
 
 @kit_session()
@@ -117,13 +131,15 @@ def gradescope(session: nox.Session) -> None:
 def stress(session: nox.Session) -> None:
     """Grade every solution and fixture N times under load; fail on a flip: `-- --runs N`."""
     session.install(*DEPENDENCIES)
-    session.run("python", "-m", "grader.stress", *session.posargs)
+    session.run("python", "-m", "grader.maintainer.stress", *session.posargs)
 
 
 @kit_session(python=PYTHONS or None)
 def tests(session: nox.Session) -> None:
     """The kit's own tests: real gradings of fixture submissions."""
-    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install(
+        *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test", "instructor")
+    )
     workers = "2" if (os.cpu_count() or 1) <= 2 else "auto"
     session.run("python", "-m", "pytest", "-n", workers, *session.posargs)
 
@@ -131,7 +147,9 @@ def tests(session: nox.Session) -> None:
 @kit_session()
 def lint(session: nox.Session) -> None:
     """Type-check the grader (mypy --strict) and lint everything (ruff)."""
-    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.install(
+        *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint", "instructor")
+    )
     session.run("ruff", "check", ".")
     session.run("mypy")
 
@@ -140,4 +158,4 @@ def lint(session: nox.Session) -> None:
 def benchmark(session: nox.Session) -> None:
     """Time gradings against their budgets and floors, on an idle machine: `-- --repeat N`."""
     session.install(*DEPENDENCIES)
-    session.run("python", "-m", "grader.benchmark", *session.posargs)
+    session.run("python", "-m", "grader.maintainer.benchmark", *session.posargs)

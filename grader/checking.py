@@ -7,7 +7,7 @@ saying what was observed and what was expected. Points and hints come from the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .runner import Run
@@ -33,6 +33,8 @@ class Failure:
 
 Runs = Mapping[str, Run]
 Evaluate = Callable[[Runs], "Failure | None"]
+Judge = Callable[[Run], "Failure | None"]
+"""Judges one run: a check that each of its runs must satisfy (``Checks.each``)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,48 @@ class Checks:
 
         return register
 
+    def each(self, name: str, *runs: str, expect_raise: bool = False) -> Callable[[Judge], Judge]:
+        """Register ``name``, which each of ``runs`` must satisfy: the first failure, in the
+        order the runs are named, is the check's."""
+
+        def register(judge: Judge) -> Judge:
+            self.all.append(Check(name, runs, lambda given: each_run(given, judge), expect_raise))
+            return judge
+
+        return register
+
+    def program_ends(self, name: str, *runs: str) -> None:
+        """Register ``name``: in each of ``runs``, every call returned and the program then
+        ended by itself (no hang, no crash, no process left running)."""
+        self.all.append(Check(name, runs, _program_ended))
+
     def get(self, name: str) -> Check:
         for check in self.all:
             if check.name == name:
                 return check
         raise KeyError(name)
+
+
+def each_run(runs: Runs | Iterable[Run], judge: Judge) -> Failure | None:
+    """The first failure ``judge`` finds in the runs, in their order; None when every run
+    satisfies it."""
+    for run in runs.values() if isinstance(runs, Mapping) else runs:
+        failure = judge(run)
+        if failure is not None:
+            return failure
+    return None
+
+
+def _program_ended(runs: Runs) -> Failure | None:
+    """Most of what this check sees fails it before it is called (``evidence.unexpected``:
+    a hang, a crash, a limit); what is left is a run whose calls ended but whose interpreter
+    did not end cleanly."""
+    for run in runs.values():
+        unfinished = [call for call in run.trace.calls if call.ended is None]
+        if run.timed_out or unfinished or not run.trace.done or run.exit_code != 0:
+            what = unfinished[0].signature() if unfinished else "the program"
+            return Failure(
+                observed=f"{what} did not end by itself (exit code {run.exit_code})",
+                expected="the program to end by itself",
+            )
+    return None

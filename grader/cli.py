@@ -1,7 +1,8 @@
 """``python -m grader``: grade a submission folder and print the score table.
 
 Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself.
-The instructors' subcommands ``batch`` and ``verify`` live in ``commands.py``.
+The instructors' subcommands ``batch`` and ``verify`` live in ``instructor/commands.py``, which
+the student template does not have.
 """
 
 from __future__ import annotations
@@ -14,19 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import ExerciseInfo, find_exercise, load_catalogue
+from .cli_constants import EXIT_FAILED, EXIT_FULL_MARKS, EXIT_USAGE, START_METHODS, SUBCOMMANDS
 from .formats import Outputs, add_format_options
 from .grading import DEFAULT_JOBS, grade
 from .integrity import KitChanged
 from .language import add_language_option, argparse_speaks, chosen_in, t, use
 from .report import render
-
-EXIT_FULL_MARKS = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-START_METHODS = ("fork", "spawn", "forkserver")
-SUBCOMMANDS = ("batch", "verify", "watch")
-"""Instructors' commands (``grader/commands.py``) and the watch mode (``grader/watch.py``);
-never an exercise name."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,6 +98,25 @@ def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
     return chosen
 
 
+def instructors_command(name: str, argv: Sequence[str]) -> int:
+    """Run an instructors' subcommand, or say that this copy of the grader has none."""
+    try:
+        from .instructor.commands import COMMANDS  # loaded only when asked for
+    except ModuleNotFoundError as error:
+        if error.name != f"{__package__}.instructor":
+            raise
+        print(
+            t(
+                "error: `{name}` is an instructors' command: run it from the kit, not from the "
+                "student template",
+                name=name,
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return COMMANDS[name](argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     use(chosen_in(argv, os.environ))
@@ -112,9 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return watch(argv[1:])
     if argv and argv[0] in SUBCOMMANDS:
-        from .commands import COMMANDS  # imports this module: loaded only when needed
-
-        return COMMANDS[argv[0]](argv[1:])
+        return instructors_command(argv[0], argv[1:])
     with argparse_speaks():
         args = parser().parse_args(argv)
     outputs = Outputs.from_args(args)

@@ -8,14 +8,14 @@ from pathlib import Path
 from .checking import Failure, Location
 from .language import t
 from .runner import Run
-from .trace import CallResult, Line, LockEvent, LockState
+from .trace import CallResult, Line, LockEvent, LockState, ProcessInfo
 
 TIMELINE_LIMIT = 12
 
 
 def who(run: Run, pid: int) -> str:
-    """``task (pid 4242)``, ``the main program (pid 4240)``."""
-    return f"{run.trace.role(pid)} (pid {pid})"
+    """``Visitor-2 (pid 4242, running task)``, ``the main program (pid 4240)``."""
+    return run.trace.who(pid)
 
 
 def printer(run: Run, line: Line) -> str:
@@ -57,9 +57,7 @@ def child_errors(run: Run) -> list[str]:
         if not any(text.startswith("Traceback") for text in errors):
             continue
         code = child.collected_code if child.collected_code is not None else child.exit_code
-        failed.setdefault((run.trace.role(child.pid), errors[-1].strip(), code), []).append(
-            child.pid
-        )
+        failed.setdefault((_kind(child), errors[-1].strip(), code), []).append(child.pid)
         lost_lock = lost_lock or any("SemLock._rebuild" in text for text in errors)
     found = []
     for (role, error, code), pids in failed.items():
@@ -92,6 +90,13 @@ def child_errors(run: Run) -> list[str]:
             )
         )
     return found
+
+
+def _kind(child: ProcessInfo) -> str:
+    """How a message names children failing alike: ``Visitor running task``."""
+    if child.role:
+        return t("{cls} running {role}", cls=child.cls or "Process", role=child.role)
+    return child.cls or t("a process")
 
 
 def exception(call: CallResult) -> tuple[str, Location | None]:

@@ -44,15 +44,34 @@ def definition_of(exercise: ExerciseInfo) -> ModuleType:
 
 
 class _Runner:
-    """Makes runs with at most ``jobs`` of them at once."""
+    """Makes runs with at most ``jobs`` of them at once, and times each exercise's own runs."""
 
     def __init__(self, submission: Path, jobs: int) -> None:
         self.submission = submission
         self.slots = threading.BoundedSemaphore(jobs)
+        self.spans: dict[str, tuple[float, float]] = {}
+        """Exercise id -> when its first run started and its last one ended (monotonic)."""
+        self.spans_lock = threading.Lock()
 
     def one(self, scenario: Scenario, module: str, api: list[dict[str, Any]]) -> Run:
         with self.slots:
-            return run(scenario, self.submission, module, api)
+            started = time.monotonic()
+            try:
+                return run(scenario, self.submission, module, api)
+            finally:
+                self._ran(module, started, time.monotonic())
+
+    def _ran(self, module: str, started: float, ended: float) -> None:
+        with self.spans_lock:
+            first, last = self.spans.get(module, (started, ended))
+            self.spans[module] = (min(first, started), max(last, ended))
+
+    def duration(self, module: str) -> float:
+        """Seconds from the start of the exercise's first run to the end of its last (the
+        time its runs waited for a slot before the first one started is not counted)."""
+        with self.spans_lock:
+            first, last = self.spans.get(module, (0.0, 0.0))
+        return last - first
 
     def chain(
         self,
@@ -86,7 +105,6 @@ def grade(
 ) -> GradeResult:
     """Grade ``exercises`` of the submission folder; never raises for a broken submission,
     but raises ``integrity.KitChanged`` for one that wrote into the kit or the submission."""
-    started = time.monotonic()
     runner = _Runner(submission, jobs)
     plans: list[Plan | ExerciseResult] = []
     watched = integrity.watched(submission, [exercise.filename for exercise in exercises])
@@ -115,7 +133,7 @@ def grade(
             }
             plans.append(Plan(exercise, definition, chains))
         results = [
-            plan if isinstance(plan, ExerciseResult) else _judge(plan, hint_level, started)
+            plan if isinstance(plan, ExerciseResult) else _judge(plan, hint_level, runner)
             for plan in plans
         ]
     return GradeResult(str(submission), tuple(results))
@@ -204,14 +222,14 @@ def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
     return None
 
 
-def _judge(plan: Plan, hint_level: int, started: float) -> ExerciseResult:
+def _judge(plan: Plan, hint_level: int, runner: _Runner) -> ExerciseResult:
     exercise = plan.exercise
     finished = {
         (method, name): attempt
         for name, future in plan.runs.items()
         for method, attempt in future.result().items()
     }
-    duration = time.monotonic() - started
+    duration = runner.duration(exercise.id)
     problem = load_problem(exercise, list(finished.values()))
     if problem is not None:
         return replace(_all_checks(exercise, "error", problem), duration=duration)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 SCHEMA = "lockstep/result/v1"
 Status = Literal["passed", "failed", "timeout", "error"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class ExerciseResult:
     title: str
     checks: tuple[CheckResult, ...]
     duration: float = 0.0
-    """Wall time of the exercise's runs, seconds."""
+    """Wall time of the exercise's own runs, seconds: from the start of its first run to the
+    end of its last (not written to the JSON)."""
 
     @property
     def score(self) -> int:
@@ -57,6 +59,7 @@ class GradeResult:
         return sum(exercise.max_score for exercise in self.exercises)
 
     def to_json(self) -> dict[str, Any]:
+        """The ``lockstep/result/v1`` document (``--json``); README.md describes every field."""
         return {
             "schema": SCHEMA,
             "submission": self.submission,
@@ -85,7 +88,42 @@ class GradeResult:
             ],
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GradeResult:
+        """The result ``to_json`` wrote (the checks' summaries and the durations, which the
+        JSON does not hold, are left empty). Raises ValueError, KeyError or TypeError for a
+        document that is not one."""
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} document")
+        return cls(
+            str(data["submission"]),
+            tuple(
+                ExerciseResult(
+                    str(exercise["id"]),
+                    str(exercise["title"]),
+                    tuple(_check_from_json(check) for check in exercise["checks"]),
+                )
+                for exercise in data["exercises"]
+            ),
+        )
+
     def write_json(self, path: Path) -> None:
         path.write_text(
             json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
+
+
+def _check_from_json(check: dict[str, Any]) -> CheckResult:
+    status = check["status"]
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    line = check.get("line")
+    return CheckResult(
+        str(check["name"]),
+        cast(Status, status),
+        int(check["score"]),
+        int(check["max_score"]),
+        str(check.get("message") or ""),
+        file=None if check.get("file") is None else str(check["file"]),
+        line=None if line is None else int(line),
+    )

@@ -24,6 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from . import limits, reaper
+from .probe.lockstep_probe.protocol import (
+    Levers,
+    QueueArg,
+    Rendezvous,
+    ThreadSituation,
+    run_config,
+)
 from .sandbox import KEPT_OUTPUT, Sandbox
 from .stacks import ThreadStack, read_dumps
 from .trace import Trace, parse_trace
@@ -50,7 +57,10 @@ class Call:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"function": self.function, "kwargs": self.kwargs}
+        kwargs = {
+            k: v.to_config() if isinstance(v, QueueArg) else v for k, v in self.kwargs.items()
+        }
+        return {"function": self.function, "kwargs": kwargs}
 
 
 AS_PROGRAM = Call("__main__")
@@ -67,29 +77,38 @@ class Scenario:
     calls: tuple[Call, ...]
     start_method: str | None = None
     deadline: float = 5.0
-    rendezvous: dict[str, Any] | None = None
-    """Hold the children running this target (or these, a list) until all have started:
-    ``{"target", "count"}``."""
+    rendezvous: Rendezvous | None = None
+    """Hold the processes of these roles where they enter them, until all have started."""
     slow: dict[str, float] = field(default_factory=dict)
-    """Seconds to wait before each queue ``put`` (and after each ``get`` of an item other than
-    ``None``) in these targets."""
+    """Seconds a process or thread of this role waits before each queue ``put`` (and after
+    each ``get`` of an item other than ``None``)."""
     pause_after_release: dict[str, float] = field(default_factory=dict)
-    """Seconds these targets wait right after releasing a lock."""
+    """Seconds this role waits right after releasing a ``multiprocessing`` lock."""
     watch_globals: tuple[str, ...] = ()
-    """Module globals each child records (their ``repr``) when its target has returned."""
-    thread_rendezvous: dict[str, Any] | None = None
-    """Hold the threads running this target (or these, a list) until all have started:
-    ``{"target", "count"}``, where ``count`` may name an argument of the call (``"threads"``);
-    without a count, until the thread that started them joins one."""
+    """Module globals each child records (their ``repr``) when its role function is done."""
+    thread_rendezvous: Rendezvous | None = None
+    """Hold the threads of these roles where they enter them, until all have started
+    (``count`` may name an argument of the call: ``"threads"``)."""
     pause_after_acquire: dict[str, float] = field(default_factory=dict)
-    """Seconds threads running these targets wait right after taking a ``threading`` lock."""
-    thread_situation: dict[str, Any] = field(default_factory=dict)
-    """Before the calls: ``{"main_name": rename the main thread, "extra": [names of helper
-    threads kept alive through the calls]}``."""
+    """Seconds a thread of this role waits right after taking a ``threading`` lock."""
+    thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
+    """Before the calls: the main thread renamed, helper threads kept alive through them."""
     floor: float = 0.0
     """Seconds a right program must spend sleeping one after the other in this run: the delays
     the calls ask for and the pauses the levers add. No run can be faster (the benchmark's
     floor)."""
+
+    @property
+    def levers(self) -> Levers:
+        return Levers(
+            rendezvous=self.rendezvous,
+            thread_rendezvous=self.thread_rendezvous,
+            slow=self.slow,
+            pause_after_release=self.pause_after_release,
+            pause_after_acquire=self.pause_after_acquire,
+            watch_globals=self.watch_globals,
+            thread_situation=self.thread_situation,
+        )
 
 
 @dataclass
@@ -168,20 +187,14 @@ def _run_in(
     (run_dir / "rendezvous").mkdir()
     (run_dir / "records.jsonl").touch()
     (run_dir / "work").mkdir()
-    config = {
-        "module": module,
-        "submission": str(submission.resolve()),
-        "start_method": scenario.start_method,
-        "calls": [call.to_json() for call in scenario.calls],
-        "api": api,
-        "rendezvous": scenario.rendezvous,
-        "slow": scenario.slow,
-        "pause_after_release": scenario.pause_after_release,
-        "watch_globals": list(scenario.watch_globals),
-        "thread_rendezvous": scenario.thread_rendezvous,
-        "pause_after_acquire": scenario.pause_after_acquire,
-        "thread_situation": scenario.thread_situation,
-    }
+    config = run_config(
+        module=module,
+        submission=str(submission.resolve()),
+        start_method=scenario.start_method,
+        calls=[call.to_json() for call in scenario.calls],
+        api=api,
+        levers=scenario.levers,
+    )
     (run_dir / "config.json").write_text(json.dumps(config), encoding="utf-8")
     reaper.become_subreaper()
     origin = time.monotonic_ns()

@@ -31,6 +31,12 @@ def variant_source(exercise_id: str, variant: str) -> Path:
     return FIXTURES / exercise_id / f"{variant}.py"
 
 
+def line_of(exercise_id: str, variant: str, code: str) -> int:
+    """The number of the first line of a variant's file that is ``code`` (indent aside)."""
+    lines = variant_source(exercise_id, variant).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.strip() == code)
+
+
 def submission_of(folder: Path, exercise_id: str, variant: str) -> Path:
     """A submission folder holding one variant of one exercise under its real file name."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,11 +89,3 @@ def failed_checks(result: ExerciseResult) -> set[str]:
 
 def message_of(result: ExerciseResult, check: str) -> str:
     return next(c.message for c in result.checks if c.name == check)
-
-
-def assert_loses_points(result: ExerciseResult, must_fail: set[str]) -> None:
-    """The result fails at least these checks, for their own reason: not because it did not
-    load (a fixture with a typo would otherwise 'fail' everything and prove nothing)."""
-    assert not [c for c in result.checks if c.status == "error"], result.checks[0].message
-    assert must_fail <= failed_checks(result), [(c.name, c.message) for c in result.checks]
-    assert result.score < result.max_score

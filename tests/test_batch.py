@@ -6,11 +6,17 @@ hostile submission might do to its ancestors can then never reach the test sessi
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import os
+import pty
+import re
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,12 +25,12 @@ import psutil
 import pytest
 
 from grader import load_catalogue
-from grader.batch import _Batch, _Fault, _Graded, grade_class
 from grader.catalogue import ExerciseInfo
-from grader.gradebook import CheckOutcome, Row, summary, write_csv
-from grader.results import Status
+from grader.instructor.batch import _Batch, _Fault, _Graded, grade_class
+from grader.instructor.gradebook import CheckOutcome, Row, summary, write_csv
+from grader.instructor.submissions import locate
+from grader.results import CheckResult, ExerciseResult, Status
 from grader.runner import HARNESS_ENTRY
-from grader.submissions import locate
 from tests.conftest import FIXTURES, ROOT, leftover_processes
 
 EXERCISES = load_catalogue()
@@ -240,11 +246,12 @@ def test_a_grader_process_whose_batch_died_before_it_started_cleans_up(tmp_path:
     place = batch_folder / "0000"
     (place / "tmp").mkdir(parents=True)
     shutil.copytree(ROOT / "exercises", place / "submission")
-    argv = [EX01, "--submission", str(place / "submission"), "--json", str(place / "r.json")]
+    arguments = f"[{EX01!r}], {str(place / 'submission')!r}, {str(place / 'r.json')!r}, jobs=2"
     starts_and_dies = (
-        "import os, subprocess, sys; from grader.worker import worker_command; "
-        f"subprocess.Popen(worker_command({argv!r}), env={{**os.environ, 'TMPDIR': sys.argv[1]}},"
-        " stdout=subprocess.DEVNULL, start_new_session=True)"
+        "import os, subprocess, sys; from grader.instructor.worker import worker_command; "
+        f"subprocess.Popen(worker_command({arguments}), "
+        "env={**os.environ, 'TMPDIR': sys.argv[1]}, stdout=subprocess.DEVNULL, "
+        "start_new_session=True)"
     )
     subprocess.run(
         [sys.executable, "-c", starts_and_dies, str(place / "tmp")], cwd=ROOT, check=True
@@ -286,7 +293,11 @@ def test_a_fault_costs_only_the_exercise_that_caused_it(
             )
         return _Graded(
             {
-                e.id: (e.max_score, [CheckOutcome(e.id, c.name, "passed") for c in e.checks], [])
+                e.id: ExerciseResult(
+                    e.id,
+                    e.title,
+                    tuple(CheckResult(c.name, "passed", c.points, c.points) for c in e.checks),
+                )
                 for e in chosen
             }
         )
@@ -351,6 +362,56 @@ def test_symbolic_links_are_not_graded(tmp_path: Path) -> None:
     found = locate(tmp_path / "sneaky", EXERCISES)
     assert found.modules == {}
     assert "symbolic link" in found.problems[EX01]
+
+
+def empty_class(root: Path, names: Sequence[str]) -> Path:
+    """A class whose students handed nothing in: the batch has rows to show, and nothing to
+    grade."""
+    for name in names:
+        (root / "class" / name / "exercises").mkdir(parents=True)
+    return root / "class"
+
+
+def test_progress_is_a_line_per_student_when_not_on_a_terminal(tmp_path: Path) -> None:
+    """Writing to a pipe (a CI log), the batch prints one plain line per student, and no bar."""
+    class_dir = empty_class(tmp_path, ["ann", "ben", "cy"])
+    done, rows = run_batch(class_dir, tmp_path / "grades.csv")
+    assert sorted(rows) == ["ann", "ben", "cy"]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert [line.split("]")[0] for line in lines] == ["[1/3", "[2/3", "[3/3"], done.stderr
+    assert {line.split()[1] for line in lines} == {"ann", "ben", "cy"}
+    assert all(line.endswith(f"0/{MAX_SCORE}  (no exercises found)") for line in lines)
+
+
+def test_progress_is_a_bar_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the batch shows one bar (students graded, elapsed time, time left, the last
+    student graded) instead of a line per student; the summary still goes to stdout."""
+    class_dir = empty_class(tmp_path, ["ann", "ben", "cy"])
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "grader", "batch", str(class_dir), "--csv", str(tmp_path / "g")],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "160"},
+        start_new_session=True,
+    )
+    os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the batch has closed the terminal
+        while chunk := os.read(controller, 65536):
+            shown += chunk
+    os.close(controller)
+    out, _ = batch.communicate(timeout=60)
+    assert batch.returncode == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+    assert "3/3" in screen and "elapsed" in screen and "left" in screen, screen
+    assert "━" in screen and "last: " in screen, screen
+    assert "[1/3]" not in screen and "[3/3]" not in screen, screen
+    assert "Class summary: 3 students" in out
 
 
 def test_usage_errors(tmp_path: Path) -> None:

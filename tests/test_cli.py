@@ -6,8 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from grader.results import CheckResult, ExerciseResult, GradeResult
 from tests.conftest import ROOT, submission_of
 
 
@@ -54,6 +59,62 @@ def test_a_failed_check_exits_one_and_says_why(tmp_path: Path) -> None:
     assert {c["status"] for c in checks} <= {"passed", "failed", "timeout", "error"}
     assert all(c["message"] for c in checks)
     assert "Hint:" in done.stdout
+    assert GradeResult.from_json(data).to_json() == data
+
+
+RESULT = GradeResult(
+    "submissions/李雷",
+    (
+        ExerciseResult(
+            "ex01_process_lock",
+            "Process lock",
+            (
+                CheckResult("one_at_a_time", "passed", 3, 3),
+                CheckResult("order", "failed", 0, 2, "进程1来了 twice", file="/s/ex01.py", line=12),
+                CheckResult("ends", "timeout", 0, 4, "did not finish within 6 s"),
+            ),
+        ),
+        ExerciseResult("ex03_pids", "PIDs", (CheckResult("pids", "error", 0, 1, "syntax"),)),
+    ),
+)
+
+
+def test_the_results_file_reads_back_as_what_was_written() -> None:
+    """``GradeResult.from_json`` inverts the ``--json`` document, through JSON text: every
+    status, a file and line or none, scores and messages. The checks' summaries and the
+    durations are not in the file, and come back empty."""
+    text = json.dumps(RESULT.to_json(), ensure_ascii=False)
+    assert GradeResult.from_json(json.loads(text)) == RESULT
+    first = RESULT.exercises[0]
+    fuller = replace(
+        RESULT,
+        exercises=(
+            replace(
+                first,
+                duration=1.5,
+                checks=tuple(replace(c, summary="what it grades") for c in first.checks),
+            ),
+            *RESULT.exercises[1:],
+        ),
+    )
+    assert fuller.to_json() == RESULT.to_json()
+    assert GradeResult.from_json(fuller.to_json()) == RESULT
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**RESULT.to_json(), "schema": "lockstep/result/v0"},
+        {key: value for key, value in RESULT.to_json().items() if key != "exercises"},
+        json.loads(json.dumps(RESULT.to_json()).replace('"timeout"', '"hung"')),
+    ],
+    ids=["schema", "no exercises", "unknown status"],
+)
+def test_a_document_that_is_not_a_result_is_refused(broken: dict[str, Any]) -> None:
+    """Another schema, a missing field or an unknown status raises (the batch then notes that
+    the grader wrote no readable results) instead of reading as a grade."""
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        GradeResult.from_json(broken)
 
 
 def test_unknown_exercise_is_a_usage_error_listing_the_valid_ones() -> None:

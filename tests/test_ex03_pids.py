@@ -2,42 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import GradeVariant, assert_loses_points, failed_checks, message_of
+from tests.conftest import GradeVariant, failed_checks, message_of
 
 EXERCISE = "ex03_pids"
-
-
-@pytest.mark.parametrize("variant", ["solution", "terminate_instead"])
-def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
-    """os.kill(pid, SIGTERM) and p.terminate() both end the child by its PID with SIGTERM."""
-    result = grade_variant(EXERCISE, variant)
-    assert failed_checks(result) == set(), [c.message for c in result.checks]
-
-
-@pytest.mark.parametrize(
-    ("variant", "must_fail"),
-    [
-        ("stub", {"reported_pids", "reported_parents", "distinct_pids", "stop_by_pid"}),
-        ("report_parents_pid", {"reported_pids"}),
-        ("made_up_pid", {"reported_pids"}),
-        ("script_pid_as_parent", {"reported_parents"}),
-        ("kill_without_join", {"stop_by_pid"}),
-        ("sigkill", {"stop_by_pid"}),
-    ],
-)
-def test_mistakes_lose_points(
-    grade_variant: GradeVariant, variant: str, must_fail: set[str]
-) -> None:
-    """Each made-up, borrowed or wrongly collected PID fails the check that describes it."""
-    result = grade_variant(EXERCISE, variant)
-    assert_loses_points(result, must_fail)
-
-
-def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
-    """The untouched stub earns 0 of 10."""
-    assert grade_variant(EXERCISE, "stub").score == 0
 
 
 def test_parent_passed_in_fails_under_forkserver_and_spawn_only(
@@ -60,4 +27,4 @@ def test_stop_that_waits_is_reported_where_it_waits(grade_variant: GradeVariant)
     assert check.status == "timeout"
     assert "stop_by_pid(seconds=30.0) did not finish within" in check.message
     assert "in stop_by_pid: `p.join()`" in check.message
-    assert "sleeper (pid " in check.message and "`time.sleep(seconds)`" in check.message
+    assert ", running sleeper)" in check.message and "`time.sleep(seconds)`" in check.message

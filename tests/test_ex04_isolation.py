@@ -2,70 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
-import pytest
-
-from grader import find_exercise
 from grader.exercises import ex04_isolation
-from tests.conftest import GradeVariant, assert_loses_points, failed_checks, message_of
+from tests.conftest import GradeVariant, line_of, message_of
 
 EXERCISE = "ex04_isolation"
-ALL = {"child_value", "sent_by_child", "parent_unchanged", "child_changed_its_n", "large_message"}
 
 
-@pytest.mark.parametrize("variant", ["solution", "manager_queue", "simple_queue", "list_message"])
-def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
-    """A Queue read before join, a Manager's queue (joined first: its data lives in the
-    manager), a SimpleQueue, and a list instead of a tuple all earn 10 of 10."""
-    result = grade_variant(EXERCISE, variant)
-    assert failed_checks(result) == set(), [c.message for c in result.checks]
-    assert result.score == 10
-
-
-@pytest.mark.parametrize(
-    ("variant", "must_fail"),
-    [
-        ("stub", ALL),
-        ("value_from_parent", {"sent_by_child", "large_message"}),
-        ("parent_puts", {"sent_by_child", "large_message"}),
-        ("get_after_join", {"large_message"}),
-        ("no_global", {"child_changed_its_n"}),
-        ("sync_back", {"parent_unchanged"}),
-    ],
-)
-def test_mistakes_lose_points(
-    grade_variant: GradeVariant, variant: str, must_fail: set[str]
-) -> None:
-    """Each typical mistake fails the check that describes it (graded under all three methods)."""
-    result = grade_variant(EXERCISE, variant)
-    assert_loses_points(result, must_fail)
-
-
-@pytest.mark.parametrize(
-    ("variant", "failed", "score"),
-    [
-        ("value_from_parent", {"sent_by_child", "large_message"}, 5),
-        ("parent_puts", {"sent_by_child", "large_message"}, 5),
-        ("get_after_join", {"large_message"}, 7),
-        ("no_global", {"child_changed_its_n"}, 9),
-        ("sync_back", {"parent_unchanged"}, 9),
-    ],
-)
-def test_partly_right_programs_keep_the_other_points(
-    grade_variant: GradeVariant, variant: str, failed: set[str], score: int
-) -> None:
-    """A mistake costs the points of its own check (and of the checks that require it), no
-    others (graded under fork, where a run is quickest)."""
-    result = grade_variant(EXERCISE, variant, ["fork"])
-    assert failed_checks(result) == failed, [(c.name, c.message) for c in result.checks]
-    assert result.score == score
-
-
-def test_stub_scores_nothing(grade_variant: GradeVariant) -> None:
-    """The untouched stub earns 0: the parent's n is 100, but that alone earns nothing."""
-    result = grade_variant(EXERCISE, "stub")
-    assert result.score == 0
+def test_stub_is_told_its_second_value_is_the_parents(grade_variant: GradeVariant) -> None:
+    """The stub returns the parent's n twice: the message says the second value is 100."""
+    result = grade_variant(EXERCISE, "stub", ["fork"])
     assert "returned (100, 100): the second value is 100" in message_of(result, "child_value")
 
 
@@ -109,19 +54,15 @@ def test_join_before_get_with_a_large_message_is_a_hang_at_the_join(
 ) -> None:
     """Joining before reading a megabyte hangs both processes; the grader stops the run at
     its deadline, points at the join line, says the child waits to send what it put (not at
-    the parent's `p.start()` its forked stack goes back to), and the other checks still pass."""
-    exercise = find_exercise(EXERCISE)
-    assert exercise is not None
-    started = time.monotonic()
+    the parent's `p.start()` its forked stack goes back to), and the other checks still pass.
+    (How soon the verdict comes is the benchmark's to time, not a test's.)"""
     result = grade_variant(EXERCISE, "get_after_join")
-    elapsed = time.monotonic() - started
     check = next(c for c in result.checks if c.name == "large_message")
     assert check.status == "timeout"
     assert "payload=1048576) did not finish within" in check.message
     assert "the main program (pid " in check.message
-    assert "was waiting at ex04_isolation.py:19 in main: `p.join()`" in check.message
-    assert "task (pid " in check.message
+    join = line_of(EXERCISE, "get_after_join", "p.join()")
+    assert f"was waiting at ex04_isolation.py:{join} in main: `p.join()`" in check.message
+    assert ", running task)" in check.message
     assert "had finished and was waiting to exit: a process sends everything" in check.message
     assert "p.start()" not in check.message
-    assert result.score == 7
-    assert elapsed < exercise.timeout + 2

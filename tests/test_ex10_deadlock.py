@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.conftest import GradeVariant, failed_checks, message_of
+from tests.conftest import GradeVariant, message_of
 
 EXERCISE = "ex10_deadlock"
-ALL = {"program_ends", "each_ate_twice", "one_eater_at_a_time", "held_both"}
-
-
-@pytest.mark.parametrize("variant", ["solution", "same_order", "acquire_release_rlock"])
-def test_right_programs_earn_full_marks(grade_variant: GradeVariant, variant: str) -> None:
-    """One RLock as both locks (with blocks or acquire/release), or both functions taking
-    the two locks in the same order: 10 of 10."""
-    result = grade_variant(EXERCISE, variant)
-    assert failed_checks(result) == set(), [c.message for c in result.checks]
-    assert result.score == 10
-
-
-@pytest.mark.parametrize(
-    ("variant", "must_fail"),
-    [
-        ("fork_released_before_eating", {"held_both"}),
-        ("grab_line_before_taking", {"held_both"}),
-        ("locks_made_in_eat", {"one_eater_at_a_time", "held_both"}),
-        ("one_plain_lock", ALL),
-        ("eats_nothing", ALL),
-        ("not_released_when_full", ALL),
-    ],
-)
-def test_mistakes_lose_points_on_their_check(
-    grade_variant: GradeVariant, variant: str, must_fail: set[str]
-) -> None:
-    """Each typical mistake fails the checks that describe it, and no other."""
-    result = grade_variant(EXERCISE, variant)
-    assert failed_checks(result) == must_fail, [c.message for c in result.checks]
-
-
-def test_stub_deadlocks_and_scores_nothing(grade_variant: GradeVariant) -> None:
-    """Two locks taken in opposite orders deadlock on every run: all checks time out."""
-    result = grade_variant(EXERCISE, "stub")
-    assert result.score == 0
-    assert {c.status for c in result.checks} == {"timeout"}
 
 
 def test_deadlock_report_names_each_thread_its_line_and_its_locks(
     grade_variant: GradeVariant,
 ) -> None:
-    """Each stuck thread is named, with the line it waits at, the lock it holds and the lock
-    it waits for, and the circle of waits is spelled out."""
-    message = message_of(grade_variant(EXERCISE, "stub"), "program_ends")
+    """Two locks taken in opposite orders deadlock on every run: every check times out. Each
+    stuck thread is named, with the line it waits at, the lock it holds and the lock it waits
+    for, and the circle of waits is spelled out."""
+    result = grade_variant(EXERCISE, "stub")
+    assert {c.status for c in result.checks} == {"timeout"}
+    message = message_of(result, "program_ends")
     assert "did not finish within" in message
     assert "in main: `t.join()`" in message
     assert "-eat2 (Thread-" in message and "-eat1 (Thread-" in message

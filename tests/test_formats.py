@@ -19,6 +19,7 @@ import pytest
 
 from grader import GradeResult, find_exercise, grade
 from grader import cli as grader_cli
+from grader.cli_constants import EXIT_FAILED, EXIT_USAGE
 from grader.formats.annotations import annotation_lines, escape_data, escape_property
 from grader.formats.classroom50 import IDENTITY, identity_from, to_classroom50
 from grader.formats.fault import FAULT_NOTE
@@ -413,7 +414,7 @@ def test_cli_writes_every_format_from_one_grading(
     code = grader_cli.main(
         [*EXERCISES, "--submission", str(root / "exercises"), *options(tmp_path)]
     )
-    assert code == grader_cli.EXIT_FAILED
+    assert code == EXIT_FAILED
     assert len(calls) == 1
     assert json.loads((tmp_path / "gs.json").read_text())["score"] == result.score
     assert json.loads((tmp_path / "c50.json").read_text())["score"] == result.score
@@ -440,7 +441,7 @@ def test_a_grader_fault_still_writes_every_format(
     submission = tmp_path / "exercises"
     submission.mkdir()
     code = grader_cli.main(["01", "--submission", str(submission), *options(tmp_path)])
-    assert code == grader_cli.EXIT_USAGE
+    assert code == EXIT_USAGE
     gradescope = json.loads((tmp_path / "gs.json").read_text())
     assert gradescope["score"] == 0 and FAULT_NOTE in gradescope["output"]
     assert "the grader broke" in gradescope["output"]
@@ -458,7 +459,7 @@ def test_a_grader_fault_still_writes_every_format(
 def test_a_missing_submission_folder_is_written_as_a_fault(tmp_path: Path) -> None:
     """A usage error (no submission folder) also leaves a results file that says why."""
     code = grader_cli.main(["01", "--submission", str(tmp_path / "nowhere"), *options(tmp_path)])
-    assert code == grader_cli.EXIT_USAGE
+    assert code == EXIT_USAGE
     gradescope = json.loads((tmp_path / "gs.json").read_text())
     assert "does not exist" in gradescope["output"] and gradescope["score"] == 0
 

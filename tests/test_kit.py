@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import ast
+import shutil
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from grader.benchmark import chain_floor
+from grader import grade
 from grader.catalogue import ExerciseInfo, load_catalogue, parse_signature
 from grader.grading import definition_of
-from tests.conftest import ROOT, GradeVariant
+from grader.maintainer.benchmark import chain_floor, measurements
+from tests.conftest import FIXTURES, ROOT, GradeVariant
 
 EXERCISES = load_catalogue()
 
@@ -59,6 +63,38 @@ def test_the_benchmark_floor_is_a_lower_bound(
     result = grade_variant(exercise.id, "solution")
     assert result.score == result.max_score
     assert result.duration >= chain_floor(exercise, hung=False)
+
+
+def test_an_exercises_duration_is_the_time_of_its_own_runs(tmp_path: Path) -> None:
+    """Graded after an exercise that hangs until its deadline, a quick solution's duration is
+    the time of its own runs, not the time since the grading began (JUnit reports it per
+    exercise)."""
+    by_id = {exercise.id: exercise for exercise in EXERCISES}
+    hangs, quick = by_id["ex01_process_lock"], by_id["ex04_isolation"]
+    shutil.copy(FIXTURES / "hangs_in_every_call.py", tmp_path / hangs.filename)
+    shutil.copy(ROOT / "solutions" / quick.filename, tmp_path / quick.filename)
+    hung, graded = grade(tmp_path, [hangs, quick], start_methods=["fork"]).exercises
+    assert {c.status for c in hung.checks} == {"timeout"} and hung.duration >= hangs.timeout
+    assert graded.score == graded.max_score
+    assert graded.duration < hangs.timeout, graded.duration
+
+
+def test_benchmark_lines_are_counted_from_the_catalogue() -> None:
+    """A catalogue of four exercises with a 3 s deadline gives the lines "4 solutions" (4 s),
+    "4 stubs" (8 s) and "4 exercises that all hang" (12 s); the spine's lines name the spine's
+    exercises it holds, and a spine stub alone has its deadline plus 2 s."""
+    four = [replace(exercise, timeout=3.0) for exercise in EXERCISES[:4]]
+    budgets = {line.label: line.budget for line in measurements(four)}
+    assert budgets == {
+        "2 solutions (01 03)": 5.0,
+        "2 stubs (01 03)": 15.0,
+        "4 solutions": 4.0,
+        "4 stubs": 8.0,
+        "4 exercises that all hang": 12.0,
+        **{f"solution {exercise.id}": 2.0 for exercise in four},
+        "stub ex01_process_lock": 5.0,
+        "stub ex03_pids": 5.0,
+    }
 
 
 def test_a_signature_with_a_tuple_default_has_its_own_parameters() -> None:

@@ -13,9 +13,17 @@ from typing import Any
 import pytest
 
 from grader import load_catalogue
-from grader.manifest import MANIFEST_NAME, Manifest, protected_files, sha256
-from grader.release import ReleaseError, build, dependency_names, student_readme
+from grader.instructor.manifest import MANIFEST_NAME, Manifest, protected_files, sha256
+from grader.instructor.release import (
+    NOT_FOR_STUDENTS,
+    ReleaseError,
+    build,
+    dependency_names,
+    student_readme,
+)
 from tests.conftest import ROOT
+
+NOT_SHIPPED = tuple(f"grader/{package}/" for package in NOT_FOR_STUDENTS)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -81,6 +89,53 @@ def test_template_has_what_students_need(template: Path) -> None:
     for name in ("grader/__init__.py", "grader/catalogue.toml", "grader/probe/harness.py"):
         assert name in files
     assert {"noxfile.py", "pyproject.toml", "README.md", MANIFEST_NAME} <= files
+
+
+def test_template_holds_the_engine_and_no_tool_of_instructors_or_maintainers(
+    template: Path,
+) -> None:
+    """Every file of the kit's grader/ is in the template, but for grader/instructor/ and
+    grader/maintainer/ (batch, verify, release, stress, benchmark...), of which nothing is."""
+    kit = {
+        f"grader/{name}"
+        for name in files_of(ROOT / "grader")
+        if "__pycache__" not in name and not name.endswith(".pyc")
+    }
+    left_out = {name for name in kit if name.startswith(NOT_SHIPPED)}
+    assert "grader/instructor/batch.py" in left_out and "grader/maintainer/stress.py" in left_out
+    shipped = {name for name in files_of(template) if name.startswith("grader/")}
+    assert shipped == kit - left_out
+
+
+@pytest.mark.timeout(600)
+def test_template_grades_with_nox_without_the_instructors_tools(
+    template: Path, tmp_path: Path
+) -> None:
+    """In a copy of the template with ex01 solved, a student's ``nox -s grade -- 01`` builds
+    its environment and gives full marks; an instructors' command says it is not there."""
+    copy = tmp_path / "template"
+    shutil.copytree(template, copy)
+    shutil.copy(ROOT / "solutions" / "ex01_process_lock.py", copy / "exercises")
+    out = tmp_path / "result.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "grade", "--", "01", "--json", str(out)],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["score"] == result["max_score"] == 10
+    batch = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(tmp_path), "--csv", str(tmp_path / "g")],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert batch.returncode == 2
+    assert batch.stderr.startswith("error: `batch` is an instructors' command"), batch.stderr
 
 
 def test_template_never_holds_instructor_material(fake_kit: Path, tmp_path: Path) -> None:
@@ -154,9 +209,9 @@ def test_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
 
 
 def test_release_command_line(tmp_path: Path) -> None:
-    """``python -m grader.release OUT_DIR`` (what ``nox -s release`` runs): 0, then 2 when
-    the folder is taken."""
-    command = [sys.executable, "-m", "grader.release", str(tmp_path / "out")]
+    """``python -m grader.instructor.release OUT_DIR`` (what ``nox -s release`` runs): 0, then 2
+    when the folder is taken."""
+    command = [sys.executable, "-m", "grader.instructor.release", str(tmp_path / "out")]
     first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
     assert MANIFEST_NAME in first.stdout

@@ -7,7 +7,15 @@ from pathlib import Path
 import psutil
 
 from grader import load_catalogue
-from grader.stress import Row, Submission, stress, submissions, table
+from grader.maintainer.stress import (
+    FULL_MARKS,
+    Expectation,
+    Row,
+    Submission,
+    stress,
+    submissions,
+    table,
+)
 from tests.conftest import FIXTURES, ROOT
 
 
@@ -24,6 +32,18 @@ def test_finds_every_solution_and_fixture() -> None:
     assert "ex01_process_lock/hostile/ex01_process_lock/busy_main" in keys
     assert any("writes_kit" in note and "writes into the kit" in note for note in skipped)
     assert not any("writes_kit" in key for key in keys)
+
+
+def test_holds_each_submission_to_its_declaration() -> None:
+    """A solution must earn full marks; a fixture is held to the declaration in its first line
+    (a hostile fixture, declaring nothing, only to the absence of flips)."""
+    found, _ = submissions()
+    for submission in found:
+        if submission.name == "solution":
+            assert submission.expected == FULL_MARKS
+        else:
+            assert submission.expected == Expectation.of(submission.path)
+    assert any(s.expected is None for s in found if "hostile/" in s.name)
 
 
 def test_a_check_whose_status_changes_is_a_flip() -> None:

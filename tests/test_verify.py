@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.manifest import MANIFEST_NAME
-from grader.release import build
+from grader.instructor.manifest import MANIFEST_NAME
+from grader.instructor.release import build
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_release_manifest_catches_an_edited_manifest(
     grading = repo / "grader" / "grading.py"
     grading.write_text(grading.read_text() + "\n# edited\n")
     (repo / MANIFEST_NAME).unlink()
-    from grader.manifest import snapshot
+    from grader.instructor.manifest import snapshot
 
     snapshot(repo, "0.1.0", "2026-09-01").write(repo / MANIFEST_NAME)
     assert verify(capsys, repo)[0] == 0  # its own manifest agrees with it...

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import timeline, who
-from ..runner import Call, Run, Scenario
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
 
 N = 3
 FAIL_N = 3
@@ -29,7 +27,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "main",
             (Call("main", {"n": N, "delay": DELAY}),),
-            rendezvous={"target": "task", "count": N},
+            rendezvous=Rendezvous(("task",), N),
             pause_after_release={"task": PAUSE},
             # The pause comes after a release, while the next child already holds the lock.
             floor=N * DELAY + PAUSE,
@@ -39,7 +37,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "fail",
             (Call("main", {"n": FAIL_N, "delay": DELAY, "fail": FAILING}),),
-            rendezvous={"target": "task", "count": FAIL_N, "stagger": 0.05},
+            rendezvous=Rendezvous(("task",), FAIL_N, stagger=0.05),
             floor=FAIL_N * DELAY,
         ),
     ]
@@ -148,7 +146,7 @@ def each_once(runs: Runs) -> Failure | None:
 @checks("started_together", "main")
 def started_together(runs: Runs) -> Failure | None:
     run = runs["main"]
-    children = [p for p in run.trace.children() if p.target == "task"]
+    children = run.trace.children("task")
     if len(children) < N:
         return Failure(
             observed=f"main(n={N}) started {len(children)} processes running task",

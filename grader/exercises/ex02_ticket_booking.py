@@ -13,9 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import timeline, who
-from ..runner import Call, Run, Scenario
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
 
 DB = "tickets.json"
 DELAY = 0.1
@@ -39,7 +37,7 @@ def scenarios() -> list[Scenario]:
                 Call("main", {"buyers": buyers, "tickets": tickets, "db_path": DB, "delay": DELAY}),
                 Call("load", {"db_path": DB}),
             ),
-            rendezvous={"target": "task", "count": buyers},
+            rendezvous=Rendezvous(("task",), buyers),
             floor=DELAY + buyers * DELAY,  # the searches overlap; the bookings take turns
         )
         for name, (buyers, tickets) in CASES.items()

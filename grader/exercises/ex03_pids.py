@@ -5,9 +5,7 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import who
-from ..runner import Call, Run, Scenario
+from ..authoring import Call, Checks, Failure, Run, Runs, Scenario, who
 
 N = 3
 SLEEP = 30.0
@@ -56,7 +54,7 @@ def reported_pids(runs: Runs) -> Failure | None:
     triples, wrong = entries(run)
     if wrong:
         return wrong
-    real = [p.pid for p in run.trace.children() if p.target == "report"]
+    real = [p.pid for p in run.trace.children() if p.role == "report"]
     for number, (pid, reported, _) in enumerate(triples, 1):
         if pid not in real or reported != pid:
             return Failure(

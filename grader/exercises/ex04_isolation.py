@@ -12,10 +12,8 @@ from __future__ import annotations
 import random
 import re
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import timeline, who
-from ..runner import Call, Run, Scenario
-from ..trace import CallResult, QueueEvent
+from ..authoring import Call, CallResult, Checks, Failure, Run, Runs, Scenario, timeline, who
+from ..trace import QueueEvent
 
 PARENT_N = 100
 LARGE = 2**20
@@ -146,7 +144,7 @@ def parent_unchanged(runs: Runs) -> Failure | None:
 def child_changed_its_n(runs: Runs) -> Failure | None:
     run = runs["small"]
     call, value, _ = _call(run)
-    children = [p for p in run.trace.children() if p.target == "task"] or [
+    children = run.trace.children("task") or [
         p for p in run.trace.children() if p.globals_after and "n" in p.globals_after
     ]
     if not children:

@@ -18,10 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import raised
-from ..runner import Call, Run, Scenario
-from ..trace import CallResult
+from ..authoring import Call, CallResult, Checks, Failure, QueueArg, Run, Runs, Scenario, raised
 
 WAIT = 0.4
 """The timeout of a call that must wait it out: nothing comes, no room appears."""
@@ -45,30 +42,6 @@ TRICKLE = 0.05
 """Seconds between the items a helper thread puts while ``drain`` runs."""
 
 
-def made_queue(
-    name: str,
-    maxsize: int,
-    shown: str,
-    put: tuple[Any, ...] = (),
-    every: float = 0.0,
-    get_after: float | None = None,
-) -> dict[str, Any]:
-    """How a call asks the harness for a queue (see ``harness.made_object``); ``shown`` is how
-    messages name it. The same ``name`` in a later call of the run is the same queue."""
-    spec: dict[str, Any] = {
-        "lockstep": "queue",
-        "name": name,
-        "maxsize": maxsize,
-        "put": list(put),
-        "shown": shown,
-    }
-    if every:
-        spec["every"] = every
-    if get_after is not None:
-        spec["get_after"] = get_after
-    return spec
-
-
 @dataclass(frozen=True)
 class Step:
     """A call and what a right program does in it."""
@@ -84,7 +57,7 @@ class Step:
     """Why that is the right value and timing, for the message."""
 
 
-def _offer(q: dict[str, Any], items: list[Any]) -> Call:
+def _offer(q: QueueArg, items: list[Any]) -> Call:
     return Call("offer_all", {"q": q, "items": items})
 
 
@@ -92,24 +65,24 @@ STEPS: dict[str, tuple[Step, ...]] = {
     "offer": (
         Step(
             _offer(
-                made_queue("a", 3, "an empty Queue(3)"),
+                QueueArg("a", 3, "an empty Queue(3)"),
                 ["helloworld1", 2, "helloworld3", [4, "four"], "helloworld5"],
             ),
             [[4, "four"], "helloworld5"],
             why="the first three fit, the last two do not",
         ),
         Step(
-            _offer(made_queue("a", 3, "that Queue(3), now full"), ["helloworld6"]),
+            _offer(QueueArg("a", 3, "that Queue(3), now full"), ["helloworld6"]),
             ["helloworld6"],
             why="the queue is full",
         ),
         Step(
-            _offer(made_queue("b", 2, "an empty Queue(2)"), ["x1"]),
+            _offer(QueueArg("b", 2, "an empty Queue(2)"), ["x1"]),
             [],
             why="there is room for it",
         ),
         Step(
-            _offer(made_queue("b", 2, "that Queue(2), holding 1 item"), ["x2", "x3", "x4"]),
+            _offer(QueueArg("b", 2, "that Queue(2), holding 1 item"), ["x2", "x3", "x4"]),
             ["x3", "x4"],
             why="only one more fits",
         ),
@@ -120,7 +93,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
                 Call(
                     "take",
                     {
-                        "q": made_queue(
+                        "q": QueueArg(
                             "c",
                             5,
                             "a Queue(5) into which 'first' to 'fourth' were just put",
@@ -138,14 +111,14 @@ STEPS: dict[str, tuple[Step, ...]] = {
         Step(
             Call(
                 "put_within",
-                {"q": made_queue("c", 5, "that Queue(5)"), "item": "fifth", "timeout": LONG},
+                {"q": QueueArg("c", 5, "that Queue(5)"), "item": "fifth", "timeout": LONG},
             ),
             True,
             why="there is room",
         ),
         *(
             Step(
-                Call("take", {"q": made_queue("c", 5, "that Queue(5)"), "timeout": LONG}),
+                Call("take", {"q": QueueArg("c", 5, "that Queue(5)"), "timeout": LONG}),
                 item,
                 why="first in, first out",
             )
@@ -157,7 +130,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "put_within",
                 {
-                    "q": made_queue("d", 2, "a full Queue(2)", put=("p1", "p2")),
+                    "q": QueueArg("d", 2, "a full Queue(2)", put=("p1", "p2")),
                     "item": "p3",
                     "timeout": WAIT,
                 },
@@ -171,7 +144,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "put_within",
                 {
-                    "q": made_queue("e", 2, "a Queue(2) holding 1 item", put=("r1",)),
+                    "q": QueueArg("e", 2, "a Queue(2) holding 1 item", put=("r1",)),
                     "item": "r2",
                     "timeout": WAIT,
                 },
@@ -184,7 +157,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "put_within",
                 {
-                    "q": made_queue(
+                    "q": QueueArg(
                         "f",
                         1,
                         f"a full Queue(1) from which another thread takes an item after {SOON:g} s",
@@ -202,7 +175,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
     ),
     "take": (
         Step(
-            Call("take", {"q": made_queue("g", 3, "an empty Queue(3)"), "timeout": WAIT}),
+            Call("take", {"q": QueueArg("g", 3, "an empty Queue(3)"), "timeout": WAIT}),
             None,
             at_least=WAIT * EARLY,
             at_most=WAIT + SLACK,
@@ -212,7 +185,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "take",
                 {
-                    "q": made_queue(
+                    "q": QueueArg(
                         "h",
                         3,
                         f"an empty Queue(3) into which another thread puts 't1' after {SOON:g} s",
@@ -230,7 +203,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "take",
                 {
-                    "q": made_queue(
+                    "q": QueueArg(
                         "i", 3, "a Queue(3) into which 'u1', 'u2' were just put", put=("u1", "u2")
                     ),
                     "timeout": LONG,
@@ -246,7 +219,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "drain",
                 {
-                    "q": made_queue(
+                    "q": QueueArg(
                         "j",
                         8,
                         "a Queue(8) into which 6 items were just put",
@@ -262,7 +235,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             Call(
                 "drain",
                 {
-                    "q": made_queue(
+                    "q": QueueArg(
                         "k",
                         8,
                         f"an empty Queue(8) into which another thread puts 'e1' to 'e4', one "
@@ -278,7 +251,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
             why=f"each item comes {TRICKLE:g} s after the one before, well within the timeout",
         ),
         Step(
-            Call("drain", {"q": made_queue("l", 3, "an empty Queue(3)"), "timeout": 0.2}),
+            Call("drain", {"q": QueueArg("l", 3, "an empty Queue(3)"), "timeout": 0.2}),
             [],
             at_least=0.2 * EARLY,
             at_most=0.2 + SLACK,

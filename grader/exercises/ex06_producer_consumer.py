@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import timeline, who
-from ..runner import Call, Run, Scenario
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
 
 PRODUCER_DELAY = 0.01
 CONSUMER_DELAY = 0.1
@@ -36,7 +34,7 @@ def scenarios() -> list[Scenario]:
             slow=SLOW[name],
             # The consumer starts with the producer, not after it has put everything (spawn
             # is slow to start).
-            rendezvous={"target": ["producer", "consumer"], "count": 2},
+            rendezvous=Rendezvous(("producer", "consumer"), 2),
             floor=n * sum(SLOW[name].values()),
         )
         for name, (n, food) in CASES.items()
@@ -44,20 +42,19 @@ def scenarios() -> list[Scenario]:
 
 
 def consumer_lines(run: Run) -> list[str]:
-    pids = {p.pid for p in run.trace.children() if p.target == "consumer"}
+    pids = {p.pid for p in run.trace.children() if p.role == "consumer"}
     return [line.text for line in run.trace.out() if line.pid in pids]
 
 
-@checks("program_ends", *CASES)
-def program_ends(runs: Runs) -> Failure | None:
-    for run in runs.values():
-        call = run.trace.calls[0]
-        if call.live_after:
-            return Failure(
-                observed=f"{call.signature()} returned while "
-                f"{', '.join(who(run, pid) for pid in call.live_after)} still ran",
-                expected="main() to return after the consumer has finished",
-            )
+@checks.each("program_ends", *CASES)
+def program_ends(run: Run) -> Failure | None:
+    call = run.trace.calls[0]
+    if call.live_after:
+        return Failure(
+            observed=f"{call.signature()} returned while "
+            f"{', '.join(who(run, pid) for pid in call.live_after)} still ran",
+            expected="main() to return after the consumer has finished",
+        )
     return None
 
 
@@ -76,45 +73,42 @@ def items_in_order(runs: Runs) -> Failure | None:
     return None
 
 
-@checks("never_none", *CASES)
-def never_none(runs: Runs) -> Failure | None:
-    for run in runs.values():
-        if "None" in consumer_lines(run):
+@checks.each("never_none", *CASES)
+def never_none(run: Run) -> Failure | None:
+    if "None" in consumer_lines(run):
+        return Failure(
+            observed="the consumer printed None",
+            expected="the sentinel to end the loop without being printed",
+            evidence=timeline(run),
+        )
+    return None
+
+
+@checks.each("consumer_stops_itself", *CASES)
+def consumer_stops_itself(run: Run) -> Failure | None:
+    consumers = run.trace.children("consumer")
+    if not consumers:
+        return Failure(observed="no process ran consumer", expected="one consumer process")
+    for consumer in consumers:
+        if consumer.ended is None or consumer.exit_code != 0:
+            code = consumer.collected_code if consumer.ended is None else consumer.exit_code
             return Failure(
-                observed="the consumer printed None",
-                expected="the sentinel to end the loop without being printed",
-                evidence=timeline(run),
+                observed=f"{who(run, consumer.pid)} did not end by itself "
+                f"(its exit code was {code})",
+                expected="the consumer to leave its loop at the sentinel and exit with code 0",
             )
     return None
 
 
-@checks("consumer_stops_itself", *CASES)
-def consumer_stops_itself(runs: Runs) -> Failure | None:
-    for run in runs.values():
-        consumers = [p for p in run.trace.children() if p.target == "consumer"]
-        if not consumers:
-            return Failure(observed="no process ran consumer", expected="one consumer process")
-        for consumer in consumers:
-            if consumer.ended is None or consumer.exit_code != 0:
-                code = consumer.collected_code if consumer.ended is None else consumer.exit_code
-                return Failure(
-                    observed=f"{who(run, consumer.pid)} did not end by itself "
-                    f"(its exit code was {code})",
-                    expected="the consumer to leave its loop at the sentinel and exit with code 0",
-                )
-    return None
-
-
-@checks("nothing_lost", *CASES)
-def nothing_lost(runs: Runs) -> Failure | None:
-    for run in runs.values():
-        put = Counter(e.item for e in run.trace.queue if e.action == "put" and e.item != "None")
-        got = Counter(e.item for e in run.trace.queue if e.action == "get" and e.item != "None")
-        lost = put - got
-        if lost:
-            return Failure(
-                observed=f"{sum(lost.values())} item(s) were put on the queue and never taken: "
-                f"{', '.join(sorted(lost))[:200]}",
-                expected="the consumer to take every item before it stops",
-            )
+@checks.each("nothing_lost", *CASES)
+def nothing_lost(run: Run) -> Failure | None:
+    put = Counter(e.item for e in run.trace.queue if e.action == "put" and e.item != "None")
+    got = Counter(e.item for e in run.trace.queue if e.action == "get" and e.item != "None")
+    lost = put - got
+    if lost:
+        return Failure(
+            observed=f"{sum(lost.values())} item(s) were put on the queue and never taken: "
+            f"{', '.join(sorted(lost))[:200]}",
+            expected="the consumer to take every item before it stops",
+        )
     return None

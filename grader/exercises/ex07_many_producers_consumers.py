@@ -15,10 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import timeline, who
-from ..runner import Call, Run, Scenario
-from ..trace import ProcessInfo
+from ..authoring import Call, Checks, Failure, ProcessInfo, Run, Runs, Scenario, timeline, who
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ def scenarios() -> list[Scenario]:
 
 
 def consumers_of(run: Run) -> list[ProcessInfo]:
-    return [p for p in run.trace.children() if p.target == "consumer"]
+    return run.trace.children("consumer")
 
 
 def meals(run: Run) -> list[tuple[int, float, str, str]]:
@@ -97,11 +94,8 @@ def main_call(run: Run) -> str:
     return run.trace.calls[0].signature()
 
 
-@checks("program_ends", *CASES)
-def program_ends(runs: Runs) -> Failure | None:
-    # A hang or a crash fails this check before it is called; its points wait on
-    # each_item_once (a main that does nothing ends too).
-    return None
+# Its points wait on each_item_once (a main that does nothing ends too).
+checks.program_ends("program_ends", *CASES)
 
 
 @checks("each_item_once", *CASES)
@@ -186,7 +180,7 @@ def main_waits(runs: Runs) -> Failure | None:
         running = [
             p
             for p in run.trace.children()
-            if p.target in ("producer", "consumer") and p.pid in call.live_after and not p.daemon
+            if p.role in ("producer", "consumer") and p.pid in call.live_after and not p.daemon
         ]
         if running:
             return Failure(

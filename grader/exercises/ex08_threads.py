@@ -15,10 +15,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..checking import Checks, Failure, Location, Runs
-from ..evidence import timeline
-from ..runner import AS_PROGRAM, Call, Run, Scenario
-from ..trace import ThreadInfo
+from ..authoring import (
+    AS_PROGRAM,
+    Call,
+    Checks,
+    Failure,
+    Location,
+    Run,
+    Runs,
+    Scenario,
+    ThreadInfo,
+    ThreadSituation,
+    timeline,
+)
 
 A, B = "红", 7
 MAIN_NAME = "grader-main"
@@ -45,7 +54,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "facts",
             (Call("thread_facts", {"a": A, "b": B}),),
-            thread_situation={"main_name": MAIN_NAME, "extra": [HELPER]},
+            thread_situation=ThreadSituation(MAIN_NAME, (HELPER,)),
             floor=0.2,  # thread_facts' own delay for the task
         ),
         Scenario("daemon", (AS_PROGRAM,)),
@@ -83,9 +92,9 @@ def thread_runs(runs: Runs) -> Failure | None:
             '"delay": 0.2}), started',
         )
     thread = started[0]
-    wanted_args, wanted_kwargs = [repr(A)], {"b": repr(B), "delay": "0.2"}
-    if thread.args != wanted_args or thread.kwargs != wanted_kwargs:
-        given = ", ".join([*thread.args, *(f"{k}={v}" for k, v in thread.kwargs.items())])
+    wanted = {"a": repr(A), "b": repr(B), "delay": "0.2"}
+    if thread.args != wanted:
+        given = ", ".join(f"{k}={v}" for k, v in thread.args.items())
         return Failure(
             observed=f"{call.signature()} called task({given}) in its thread",
             expected=f"task({A!r}, b={B!r}, delay=0.2): args=(a,), kwargs={{'b': b, 'delay': 0.2}}",

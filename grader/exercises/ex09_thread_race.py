@@ -8,9 +8,17 @@ counts: a program that does not reset n is right only the first time.
 
 from __future__ import annotations
 
-from ..checking import Checks, Failure, Runs
-from ..runner import Call, Run, Scenario
-from ..trace import CallResult, ThreadInfo
+from ..authoring import (
+    Call,
+    CallResult,
+    Checks,
+    Failure,
+    Rendezvous,
+    Run,
+    Runs,
+    Scenario,
+    ThreadInfo,
+)
 
 CALLS = (20, 7)
 DELAY = 0.02
@@ -23,7 +31,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "main",
             tuple(Call("main", {"threads": count, "delay": DELAY}) for count in CALLS),
-            thread_rendezvous={"target": "task", "count": "threads"},
+            thread_rendezvous=Rendezvous(("task",), "threads"),
             floor=sum(CALLS) * DELAY,  # the lock lets one thread sleep at a time
         )
     ]

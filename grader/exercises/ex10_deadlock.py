@@ -13,10 +13,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..checking import Checks, Failure, Runs
-from ..evidence import lock_name, timeline
-from ..runner import Call, Run, Scenario
-from ..trace import Line, ThreadInfo
+from ..authoring import (
+    Call,
+    Checks,
+    Failure,
+    Line,
+    Rendezvous,
+    Run,
+    Runs,
+    Scenario,
+    ThreadInfo,
+    timeline,
+)
+from ..evidence import lock_name
 
 NAMES = ("张三", "李四", "王五")
 DELAY = 0.05
@@ -34,7 +43,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "main",
             (Call("main", {"names": list(NAMES), "delay": DELAY}),),
-            thread_rendezvous={"target": list(EATERS)},
+            thread_rendezvous=Rendezvous(tuple(EATERS)),
             pause_after_acquire={"eat1": PAUSE},
             # One eater at a time: eat1 sleeps once and pauses after each of its two locks,
             # eat2 sleeps twice.
@@ -83,7 +92,7 @@ def meal_end(run: Run, line: Line, thread: ThreadInfo | None) -> float:
 def program_ends(runs: Runs) -> Failure | None:
     run = runs["main"]
     call = run.trace.calls[0]
-    eaters = [t for t in run.trace.student_threads() if t.target in EATERS]
+    eaters = [t for t in run.trace.student_threads() if t.role in EATERS]
     if len(eaters) != 2 * len(NAMES):
         return Failure(
             observed=f"{call.signature()} started {len(eaters)} threads running eat1 or eat2",
@@ -104,7 +113,7 @@ def each_ate_twice(runs: Runs) -> Failure | None:
     run = runs["main"]
     wanted = Counter({(name, target): 1 for name in NAMES for target in EATERS})
     got = Counter(
-        (_ATE.match(line.text.strip())[1], thread.target if thread else "?")  # type: ignore[index]
+        (_ATE.match(line.text.strip())[1], (thread.role if thread else None) or "?")  # type: ignore[index]
         for line, thread in meals(run)
     )
     if got != wanted:

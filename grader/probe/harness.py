@@ -25,9 +25,23 @@ import time
 import traceback
 import warnings
 
+from lockstep_probe import records  # type: ignore[import-not-found]
+
 # The probe, beside this file (``sitecustomize`` installed it at start-up).
+from lockstep_probe.protocol import (  # type: ignore[import-not-found]
+    AFTER_CALL,
+    CALL,
+    CALL_CONTEXT,
+    DONE,
+    LOAD_ERROR,
+    LOADED,
+    RAISE,
+    RETURN,
+    WARNING,
+    is_queue_arg,
+)
 from lockstep_probe.records import emit  # type: ignore[import-not-found]
-from lockstep_probe.rendezvous import reset_thread_rendezvous  # type: ignore[import-not-found]
+from lockstep_probe.rendezvous import reset_threads  # type: ignore[import-not-found]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -111,7 +125,7 @@ def load(config: dict[str, Any]) -> Any:
             module = importlib.import_module(module_name)
     except SyntaxError as exc:
         emit(
-            "load_error",
+            LOAD_ERROR,
             reason="syntax",
             message=exc.msg,
             line=exc.lineno,
@@ -120,11 +134,11 @@ def load(config: dict[str, Any]) -> Any:
         return None
     except BaseException as exc:
         module_file = os.path.join(config["submission"], f"{module_name}.py")
-        emit("load_error", reason="exception", **describe_exception(exc, module_file))
+        emit(LOAD_ERROR, reason="exception", **describe_exception(exc, module_file))
         return None
     for warning in caught:
         emit(
-            "warning",
+            WARNING,
             category=warning.category.__name__,
             message=str(warning.message),
             file=warning.filename,
@@ -132,9 +146,9 @@ def load(config: dict[str, Any]) -> Any:
         )
     problem = check_api(module, config.get("api", []))
     if problem:
-        emit("load_error", reason="api", message=problem)
+        emit(LOAD_ERROR, reason="api", message=problem)
         return None
-    emit("loaded", file=getattr(module, "__file__", None))
+    emit(LOADED, file=getattr(module, "__file__", None))
     return module
 
 
@@ -143,16 +157,10 @@ _made: dict[str, Any] = {}
 
 
 def made_object(value: Any) -> Any:
-    """A call's argument, with a queue in place of its description.
-
-    ``{"lockstep": "queue", "name": "q", "maxsize": 3, "put": [...], "every": 0.05,
-    "get_after": 0.1}`` becomes a ``multiprocessing.Queue(maxsize)``, made on first use and
-    shared by ``name`` with later calls. The ``put`` items go in at once, or, with ``every``,
-    one every ``every`` seconds from a helper thread that starts with the call (items on their
-    way). With ``get_after``, a helper thread takes one item after that many seconds (room that
-    appears while the call waits). Any other value is passed as it is.
-    """
-    if not (isinstance(value, dict) and value.get("lockstep") == "queue"):
+    """A call's argument, with a queue in place of its description (``protocol.QueueArg``):
+    a ``multiprocessing.Queue(maxsize)``, made on first use and shared by ``name`` with later
+    calls. Any other value is passed as it is."""
+    if not is_queue_arg(value):
         return value
     name = str(value.get("name", "q"))
     if name not in _made:
@@ -197,16 +205,17 @@ def _keep_alive(stop: threading.Event) -> None:
     stop.wait()
 
 
-def arrange_threads(situation: dict[str, Any]) -> threading.Event:
-    """The situation a run asks for (``Scenario.thread_situation``): the main thread renamed
+def arrange_threads() -> threading.Event:
+    """The situation a run asks for (``ThreadSituation``): the main thread renamed
     (``main_name``), helper threads alive until the calls are done (``extra``, their names).
     Facts that are the same in every bare process (``MainThread``, an active count of 2) then
     differ, so a program that guesses them is told apart from one that looks. Set the
     returned event to let the helpers end."""
     stop = threading.Event()
-    if situation.get("main_name"):
-        threading.main_thread().name = str(situation["main_name"])
-    for name in situation.get("extra", []):
+    situation = records.levers.thread_situation
+    if situation.main_name:
+        threading.main_thread().name = situation.main_name
+    for name in situation.extra:
         helper = threading.Thread(target=_keep_alive, args=(stop,), name=str(name), daemon=True)
         helper.start()
     return stop
@@ -232,14 +241,14 @@ def live_children() -> list[int]:
 def call(module: Any, index: int, spec: dict[str, Any], module_file: str) -> None:
     script = spec["function"] == SCRIPT
     function = as_program(module_file) if script else getattr(module, spec["function"])
-    reset_thread_rendezvous(spec.get("kwargs", {}))
+    reset_threads(spec.get("kwargs", {}))
     rendezvous = os.path.join(os.environ["LOCKSTEP_RUN_DIR"], "rendezvous")
     for name in os.listdir(rendezvous):
         os.remove(os.path.join(rendezvous, name))
     kwargs = {key: made_object(value) for key, value in spec.get("kwargs", {}).items()}
-    emit("call", index=index, function=spec["function"], kwargs=spec.get("kwargs", {}))
+    emit(CALL, index=index, function=spec["function"], kwargs=spec.get("kwargs", {}))
     program = os.path.basename(module_file) if script else None
-    emit("call_context", index=index, threads=threads_now(), script=program)
+    emit(CALL_CONTEXT, index=index, threads=threads_now(), script=program)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DeprecationWarning)
         clock, cpu = time.perf_counter(), time.process_time()
@@ -247,19 +256,19 @@ def call(module: Any, index: int, spec: dict[str, Any], module_file: str) -> Non
             value = function(*spec.get("args", []), **kwargs)
         except BaseException as exc:
             spent = {"duration": time.perf_counter() - clock, "cpu": time.process_time() - cpu}
-            emit("raise", index=index, **spent, **describe_exception(exc, module_file))
+            emit(RAISE, index=index, **spent, **describe_exception(exc, module_file))
         else:
             spent = {"duration": time.perf_counter() - clock, "cpu": time.process_time() - cpu}
-            emit("return", index=index, value=jsonable(value), **spent)
+            emit(RETURN, index=index, value=jsonable(value), **spent)
     for warning in caught:
         emit(
-            "warning",
+            WARNING,
             category=warning.category.__name__,
             message=str(warning.message),
             file=warning.filename,
             line=warning.lineno,
         )
-    emit("after_call", index=index, live=live_children())
+    emit(AFTER_CALL, index=index, live=live_children())
 
 
 def main() -> None:
@@ -268,7 +277,7 @@ def main() -> None:
         config = json.load(file)
     if config.get("start_method"):
         multiprocessing.set_start_method(config["start_method"], force=True)
-    helpers = arrange_threads(config.get("thread_situation") or {})
+    helpers = arrange_threads()
     module = load(config)
     if module is None:
         return
@@ -276,7 +285,7 @@ def main() -> None:
     for index, spec in enumerate(config.get("calls", [])):
         call(module, index, spec, module_file)
     helpers.set()
-    emit("done")
+    emit(DONE)
 
 
 if __name__ == "__main__":

@@ -7,5 +7,7 @@ probe when ``LOCKSTEP_RUN_DIR`` says this is a graded run; its docstring says wh
 Only the standard library is used: this runs in the student's interpreter.
 """
 
-# Importing it installs the probe (mypy sees this folder as grader.probe, not on the path).
-import lockstep_probe  # type: ignore[import-not-found]  # noqa: F401
+# mypy sees this folder as grader.probe, not on the path.
+import lockstep_probe  # type: ignore[import-not-found]
+
+lockstep_probe.install()

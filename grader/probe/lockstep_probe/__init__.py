@@ -6,22 +6,23 @@ so printing cannot forge a record; ``records``):
 
 - every line printed to ``sys.stdout`` / ``sys.stderr``, with the process and the time, one
   record per line whatever the buffering (``streams``);
-- every process: its start (pid, parent as the OS sees it), the ``multiprocessing`` target it
-  runs, its natural end with the exit code, and the exit codes its parent collected
-  (``processes``);
+- every process and thread: what it is for, its role, the contract function it entered first,
+  however it was started (``roles``);
+- every process: its start (pid, parent as the OS sees it, its name and class), its natural
+  end with the exit code, and the exit codes its parent collected (``processes``);
 - queue traffic (who put or got what; ``queue_traffic``);
-- every thread: its start (name, ident, daemon flag, target and arguments) and end, the threads
+- every thread: its start (name, class, ident, daemon flag) and end, the threads
   still alive at interpreter exit, and, for each ``threading`` lock the submission's own code
   makes, who holds it and who waits for it; each record names the thread that wrote it
   (``threads``, ``thread_locks``);
 - warnings, in any thread, also outside the harness's calls (``warned``);
 - on ``SIGUSR1``, a dump of every thread's stack into a file per process.
 
-It also applies the grader's levers: a common start for the children of a race (so that a
-missing lock shows on every run, whatever the start method) and a slowed producer or consumer;
-for threads, a common start too, and a pause right after a thread takes a lock (so that two
-locks taken in opposite orders deadlock on every run, not on unlucky ones) (``rendezvous``,
-``delays``).
+It also applies the grader's levers (``protocol.Levers``), each keyed by role: a common start
+for the processes or threads of a race (so that a missing lock shows on every run, whatever
+the start method), a slowed producer or consumer, a pause right after a lock is released or
+taken (so that two locks taken in opposite orders deadlock on every run, not on unlucky ones)
+(``rendezvous``, ``delays``).
 Only the standard library is used: this runs in the student's interpreter.
 """
 
@@ -30,7 +31,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import processes, queue_traffic, records, thread_locks, threads, warned
+from . import processes, queue_traffic, records, rendezvous, roles, thread_locks, threads, warned
+from .protocol import ERR, OUT, PROC
 from .records import emit, getppid
 from .streams import RecordingStream
 
@@ -40,8 +42,10 @@ def _after_fork_in_child() -> None:
         if isinstance(stream, RecordingStream):
             stream.forget()
     records.capped = False
+    roles.forget()
+    rendezvous.new_child()
     records.open_dump_file()
-    emit("proc", ppid=getppid(), how="fork")
+    emit(PROC, ppid=getppid(), how="fork")
 
 
 def install() -> None:
@@ -53,17 +57,15 @@ def install() -> None:
         )
     except OSError:
         return
-    records.config = records.load_config()
+    records.load_config()
     records.open_dump_file()
-    emit("proc", ppid=getppid(), how="exec", argv=sys.argv[:3])
-    sys.stdout = RecordingStream("out", sys.stdout)
-    sys.stderr = RecordingStream("err", sys.stderr)
+    emit(PROC, ppid=getppid(), how="exec", argv=sys.argv[:3])
+    sys.stdout = RecordingStream(OUT, sys.stdout)
+    sys.stderr = RecordingStream(ERR, sys.stderr)
     os.register_at_fork(after_in_child=_after_fork_in_child)
     processes.instrument()
     queue_traffic.instrument()
     thread_locks.instrument()
     threads.instrument()
     warned.watch()
-
-
-install()
+    roles.watch()

@@ -1,34 +1,34 @@
 """The grader's delays, levers that make a race show on every run: a slowed producer or
-consumer (``slow``), a pause right after a ``multiprocessing`` lock is released
+consumer (``slow_down``), a pause right after a ``multiprocessing`` lock is released
 (``pause_after_release``) and one right after a thread takes a lock (``pause_after_acquire``),
-each for the targets the run's config names."""
+each for the roles the run's ``Levers`` name. A thread's role is the contract function it
+entered first; a thread that entered none (a library's helper) takes its process's."""
 
 from __future__ import annotations
 
 import time
 
-from . import records
-from .records import get_ident
+from . import records, roles
 
-role: str | None = None
-"""The target this process runs, set when a ``multiprocessing`` child starts."""
-thread_roles: dict[int, str] = {}
-"""The target each running thread was started with, by ident (for the per-target levers)."""
+
+def _current_role() -> str:
+    return roles.role() or roles.process_role() or ""
+
+
+def _pause(delays: dict[str, float]) -> None:
+    if delays:
+        delay = delays.get(_current_role())
+        if delay:
+            time.sleep(float(delay))
 
 
 def slow_down() -> None:
-    delay = records.config.get("slow", {}).get(role or "")
-    if delay:
-        time.sleep(float(delay))
+    _pause(records.levers.slow)
 
 
 def pause_after_release() -> None:
-    delay = records.config.get("pause_after_release", {}).get(role or "")
-    if delay:
-        time.sleep(float(delay))
+    _pause(records.levers.pause_after_release)
 
 
 def pause_after_acquire() -> None:
-    delay = records.config.get("pause_after_acquire", {}).get(thread_roles.get(get_ident(), ""))
-    if delay:
-        time.sleep(float(delay))
+    _pause(records.levers.pause_after_acquire)

@@ -1,42 +1,45 @@
 """``multiprocessing`` processes as the records see them: each child's start (pid, parent as
-the OS sees it, the target it runs), its natural end with the exit code, the exit codes its
-parent collected, and, where a run asks for it, the child's module globals at its end. The
-levers go in here too: a child of the race is held at the common start, and a
-``multiprocessing`` lock pauses its releaser (``delays.pause_after_release``)."""
+the OS sees it, its name and class), its natural end with the exit code, the exit codes its
+parent collected, and, where a run asks for it, the child's module globals at its end. What a
+child is for is its role (``roles``), seen when it enters a contract function, never its
+``target=``. The levers go in here too: a child whose role races is held at the common start
+(``rendezvous``), and a ``multiprocessing`` lock pauses its releaser
+(``delays.pause_after_release``)."""
 
 from __future__ import annotations
 
-import itertools
-import os
-import sys
-
-from . import delays, records, rendezvous
-from .records import emit, getppid, name_argument, short, target_name
-from .streams import RecordingStream
+from . import delays, records, rendezvous, roles
+from .protocol import CHILD, EXIT, GLOBALS, JOINED, STARTED
+from .records import emit, get_ident, getppid, short
+from .streams import flush_records
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-def _record_globals(process: Any) -> None:
-    """Record the watched module globals of a child's target (the ``repr`` of each), where a
-    run asks for it: what the child's own copy of the module holds once its target is done."""
-    names = records.config.get("watch_globals")
+def is_library_process(process: Any) -> bool:
+    """A process ``multiprocessing`` starts for itself (a Manager's server), never one that
+    runs the program's functions (a pool's worker is one of the program's)."""
+    target = getattr(process, "_target", None)
+    return str(getattr(target, "__module__", "") or "") == "multiprocessing.managers"
+
+
+def _record_globals() -> None:
+    """Record the watched module globals of the child's role function (the ``repr`` of each),
+    where a run asks for it: what the child's own copy of the module holds once it is done."""
+    names = records.levers.watch_globals
     if not names:
         return
-    target = getattr(process, "_target", None)
-    for _ in range(8):  # functools.partial, possibly nested
-        target = getattr(target, "func", None) or target
+    main = get_ident()
+    namespace = roles.namespaces.get(main) or next(iter(roles.namespaces.values()), None)
+    if namespace is None:
+        return
     try:
-        namespace = getattr(target, "__globals__", None)
-        if namespace is None:
-            module = sys.modules.get(str(getattr(target, "__module__", None)))
-            namespace = getattr(module, "__dict__", {})
         values = {name: short(namespace[name]) for name in names if name in namespace}
     except Exception:  # a repr() that raises must not change how the child ends
         return
-    emit("globals", values=values)
+    emit(GLOBALS, values=values)
 
 
 def _instrument_locks() -> None:
@@ -66,10 +69,20 @@ def _instrument_locks() -> None:
     semlock.__exit__ = __exit__  # type: ignore[method-assign]
 
 
+def _in_child(role: str) -> None:
+    """A role was taken in this process: if it is a child's first, the rendezvous sees it."""
+    if _is_child and roles.process_role() == role:
+        rendezvous.child_role(role)
+
+
+_is_child = False
+
+
 def instrument() -> None:
     import multiprocessing.process as process
 
     _instrument_locks()
+    roles.on_role.append(_in_child)
 
     base = process.BaseProcess
     original_bootstrap = base._bootstrap  # type: ignore[attr-defined]
@@ -77,43 +90,49 @@ def instrument() -> None:
     original_join = base.join
 
     def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> int:
-        delays.role = target_name(self)
+        global _is_child
+        library = is_library_process(self)
+        _is_child = not library
+        roles.forget()
+        rendezvous.new_child()
         emit(
-            "child",
+            CHILD,
             ppid=getppid(),
             parent=getattr(self, "_parent_pid", None),
             name=self.name,
-            target=delays.role,
+            cls=type(self).__name__,
             daemon=bool(self.daemon),
-            label=name_argument(self),
+            library=library,
+            target=roles.static_role(self),
         )
-        rendezvous.hold_child(delays.role)
         code: int = original_bootstrap(self, *args, **kwargs)
-        _record_globals(self)
-        for stream in (sys.stdout, sys.stderr):
-            if isinstance(stream, RecordingStream):
-                stream.flush()
-        emit("exit", code=code)
+        if not library:
+            rendezvous.child_ending()
+            _record_globals()
+        flush_records()
+        emit(EXIT, code=code)
         return code
 
-    started = itertools.count()
-
     def start(self: Any) -> None:
-        # start() deletes self._target (bpo-30775): name the target before, for join() too.
-        target = self._lockstep_target = target_name(self)
+        library = is_library_process(self)  # start() deletes _target (bpo-30775)
+        target = roles.static_role(self)
         original_start(self)
-        emit("started", child=self.pid, name=self.name, target=target)
-        if rendezvous.holds(target):
-            name = f"started-{next(started):04d}-{self.pid}"
-            open(os.path.join(rendezvous.folder(), name), "w").close()
+        emit(
+            STARTED,
+            child=self.pid,
+            name=self.name,
+            cls=type(self).__name__,
+            library=library,
+            target=target,
+        )
+        if not library:
+            rendezvous.child_started(self.pid)
 
     def join(self: Any, timeout: float | None = None) -> None:
-        target = getattr(self, "_lockstep_target", None) or target_name(self)
-        if rendezvous.holds(target):
-            open(os.path.join(rendezvous.folder(), "joining"), "w").close()
+        rendezvous.parent_joining()
         original_join(self, timeout)
         if self.exitcode is not None:
-            emit("joined", child=self.pid, code=self.exitcode)
+            emit(JOINED, child=self.pid, code=self.exitcode)
 
     base._bootstrap = _bootstrap  # type: ignore[attr-defined]
     base.start = start  # type: ignore[method-assign]

@@ -6,6 +6,7 @@ sentinel ``None``, where a pause would only delay its exit."""
 from __future__ import annotations
 
 from .delays import slow_down
+from .protocol import GET, PUT
 from .records import emit, short
 
 TYPE_CHECKING = False
@@ -23,7 +24,7 @@ def instrument() -> None:
         def put(self: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
             slow_down()
             result = original(self, obj, *args, **kwargs)
-            emit("put", item=short(obj))
+            emit(PUT, item=short(obj))
             return result
 
         cls.put = put
@@ -33,7 +34,7 @@ def instrument() -> None:
 
         def get(self: Any, *args: Any, **kwargs: Any) -> Any:
             item = original(self, *args, **kwargs)
-            emit("get", item=short(item))
+            emit(GET, item=short(item))
             if item is not None:
                 slow_down()
             return item
@@ -53,9 +54,9 @@ def instrument() -> None:
             slow_down()
         result = original_callmethod(self, methodname, args, kwds or {})
         if methodname == "put" and args:
-            emit("put", item=short(args[0]))
+            emit(PUT, item=short(args[0]))
         elif methodname in ("get", "get_nowait"):
-            emit("get", item=short(result))
+            emit(GET, item=short(result))
             if result is not None:
                 slow_down()
         return result

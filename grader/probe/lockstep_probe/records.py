@@ -1,8 +1,8 @@
 """The record writer: one JSON object per line, appended to ``RUN_DIR/records.jsonl``.
 
 The grader reads that file afterwards (never the submission's own stdout, so printing cannot
-forge a record). Also here: the run's ``config.json``, the file a ``SIGUSR1`` stack dump goes
-to, and how a record names a value, a process's or thread's target and its ``name`` argument.
+forge a record). Also here: the run's ``config.json`` and its levers, the file a ``SIGUSR1``
+stack dump goes to, and how a record names a value.
 ``install()`` (in ``__init__``) opens the file; until then ``emit`` records nothing.
 """
 
@@ -14,6 +14,8 @@ import json
 import os
 import signal
 import time
+
+from .protocol import CAPPED, Levers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,7 +29,9 @@ fd = -1
 """The records file, opened by ``install()``; -1 outside a graded run."""
 _dump_file: Any = None
 config: dict[str, Any] = {}
-"""The run's ``config.json``, loaded by ``install()``: which levers apply to this run."""
+"""The run's ``config.json``, loaded by ``install()``."""
+levers = Levers()
+"""Which levers apply to this run (``config["levers"]``), loaded by ``install()``."""
 capped = False
 """The cap was reached and said so; a fork child starts afresh."""
 
@@ -54,7 +58,7 @@ def emit(kind: str, **fields: Any) -> None:
         if _fstat(fd).st_size + len(data) > _RECORD_CAP:
             if not capped:
                 capped = True
-                _write(fd, b'{"k": "capped"}\n')
+                _write(fd, json.dumps({"k": CAPPED, "pid": getpid()}).encode() + b"\n")
             return
         _write(fd, data)
     except OSError:
@@ -76,30 +80,11 @@ def open_dump_file() -> None:
         _dump_file = None
 
 
-def load_config() -> dict[str, Any]:
+def load_config() -> None:
+    global config, levers
     try:
         with open(os.path.join(RUN_DIR, "config.json"), encoding="utf-8") as file:
-            loaded: dict[str, Any] = json.load(file)
-            return loaded
-    except (OSError, ValueError):
-        return {}
-
-
-def target_name(process: Any) -> str:
-    target = getattr(process, "_target", None)
-    if target is None:
-        return type(process).__name__
-    return str(getattr(target, "__name__", None) or repr(target))
-
-
-def name_argument(process: Any) -> str | None:
-    """The ``name`` argument the target was given (``consumer(q, "消费者2")``), if it has one:
-    how a message tells apart several processes running the same function."""
-    try:
-        import inspect
-
-        bound = inspect.signature(process._target).bind_partial(*process._args, **process._kwargs)
-        value = bound.arguments.get("name")
-    except Exception:  # not a plain function, or called with arguments it does not take
-        return None
-    return value[:40] if isinstance(value, str) else None
+            config = json.load(file)
+        levers = Levers.from_config(config.get("levers") or {})
+    except (OSError, ValueError, TypeError):
+        config, levers = {}, Levers()

@@ -1,34 +1,48 @@
 """The grader's common start for the racers: a lever that makes a race show on every run.
 
-The children of a race (``hold_child``) and the threads of one (``hold_thread``) are held until
-all their siblings have started, so that a missing lock shows on every run, whatever the start
-method, and two locks taken in opposite orders deadlock on every run, not on unlucky ones.
-Which target is held, and for how long at most, is the run's config (``rendezvous``,
-``thread_rendezvous``). Processes meet through files in ``RUN_DIR/rendezvous``, threads in
-memory.
+The processes (``hold_child``) and the threads (``hold_thread``) of a race are held where they
+enter their role's function until all their siblings have started, so that a missing lock
+shows on every run, whatever the start method, and two locks taken in opposite orders deadlock
+on every run, not on unlucky ones. Which roles are held, and for how long at most, is the run's
+``Levers``. The parent counts every process or thread it starts (``started``), whatever it
+runs; each one then either arrives (its role is held) or settles (it showed another role, or
+ended without any), so a join inside the start loop or a sibling of another kind never makes
+the others wait for the timeout. Processes meet through files in ``RUN_DIR/rendezvous``,
+threads in memory.
 """
 
 from __future__ import annotations
 
 import _thread
+import contextlib
 import os
 import time
 
 from . import records
-from .records import emit, getpid
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .protocol import Rendezvous
+
 meet_guard = _thread.allocate_lock()
-meet = {"started": 0, "arrived": 0, "joining": 0, "count": 0}
-"""The threads of the race in the running call: started, arrived at the rendezvous, whether
-the starting thread waits in ``join()``, and how many are expected (0: not said)."""
+meet = {"started": 0, "arrived": 0, "settled": 0, "joining": 0, "count": 0}
+"""The threads of the running call: started, arrived at the rendezvous, settled elsewhere,
+whether the starting thread waits in ``join()``, and how many are expected (0: not said)."""
+_settled_threads: set[int] = set()
+"""Idents of threads already counted as arrived or settled in the running call."""
+_child_done = False
+"""This process already arrived or settled (a process takes one role)."""
 
 
 def folder() -> str:
     return os.path.join(records.RUN_DIR, "rendezvous")
+
+
+def _mark(name: str) -> None:
+    with contextlib.suppress(OSError):
+        open(os.path.join(folder(), name), "w").close()
 
 
 def _count(prefix: str) -> int:
@@ -38,47 +52,68 @@ def _count(prefix: str) -> int:
         return 0
 
 
-def holds(target: str | None) -> bool:
-    """Whether the run holds children running ``target`` at a common start (the config names
-    one target, or several that start together: a producer and its consumer)."""
-    spec = records.config.get("rendezvous")
-    if not spec:
-        return False
-    wanted = spec.get("target")
-    return target == wanted if isinstance(wanted, str) else target in (wanted or ())
+def _spec(threads: bool = False) -> Rendezvous | None:
+    levers = records.levers
+    return levers.thread_rendezvous if threads else levers.rendezvous
 
 
-def hold_child(role: str) -> None:
-    """Hold a child of the race until all its siblings have started.
+# Processes.
 
-    The release comes when ``count`` children have arrived, or when every child started so far
-    has arrived and the parent is already waiting in ``join()`` (it will start no more until
-    that one ends: a join inside the start loop), or after ``timeout`` seconds. With a
-    ``stagger``, the children then go one after another in the order they were started, so the
-    first one started is the first to take a lock.
-    """
-    if not holds(role):
+
+def child_started(pid: int | None) -> None:
+    """The parent started a child (called after ``start()``): it is one of the siblings."""
+    if _spec() is not None:
+        _mark(f"started-{time.monotonic_ns():020d}-{pid}")
+
+
+def parent_joining() -> None:
+    if _spec() is not None:
+        _mark("joining")
+
+
+def child_role(role: str) -> None:
+    """A child entered its role's function: held there if the race is about that role."""
+    global _child_done
+    spec = _spec()
+    if spec is None or _child_done:
         return
-    spec = records.config["rendezvous"]
-    open(os.path.join(folder(), f"arrived-{getpid()}"), "w").close()
-    give_up = time.monotonic() + float(spec.get("timeout", 3.0))
+    _child_done = True
+    pid = records.getpid()
+    if role not in spec.roles:
+        _mark(f"settled-{pid}")
+        return
+    _mark(f"arrived-{pid}")
+    give_up = time.monotonic() + spec.timeout
     joining = os.path.join(folder(), "joining")
+    count = int(spec.count) if isinstance(spec.count, int) else 0
     while time.monotonic() < give_up:
         arrived = _count("arrived-")
-        if arrived >= int(spec["count"]):
+        if count and arrived >= count:
             break
-        if os.path.exists(joining) and arrived >= _count("started-"):
+        if os.path.exists(joining) and arrived + _count("settled-") >= _count("started-"):
             break
         time.sleep(0.001)
-    stagger = float(spec.get("stagger", 0))
-    if stagger:
-        time.sleep(_start_order(give_up) * stagger)
-    emit("released", role=role)
+    if spec.stagger:
+        time.sleep(_start_order(pid, give_up) * spec.stagger)
 
 
-def _start_order(give_up: float) -> int:
+def child_ending() -> None:
+    """A child ends without having entered any role: it settles."""
+    global _child_done
+    if _spec() is not None and not _child_done:
+        _child_done = True
+        _mark(f"settled-{records.getpid()}")
+
+
+def new_child() -> None:
+    """A fork child starts afresh: it has neither arrived nor settled."""
+    global _child_done
+    _child_done = False
+
+
+def _start_order(pid: int, give_up: float) -> int:
     """0 for the child its parent started first, 1 for the next, ..."""
-    suffix = f"-{getpid()}"
+    suffix = f"-{pid}"
     while True:
         try:
             names = sorted(n for n in os.listdir(folder()) if n.startswith("started-"))
@@ -92,34 +127,59 @@ def _start_order(give_up: float) -> int:
         time.sleep(0.001)
 
 
-def reset_thread_rendezvous(kwargs: dict[str, Any]) -> None:
+# Threads.
+
+
+def reset_threads(kwargs: dict[str, Any]) -> None:
     """A call with these arguments begins: its threads meet afresh (called by the harness).
     The rendezvous's ``count`` may name one of the arguments (``"threads"``)."""
-    count = (records.config.get("thread_rendezvous") or {}).get("count")
+    spec = _spec(threads=True)
+    count = spec.count if spec is not None else 0
     if isinstance(count, str):
         count = kwargs.get(count)
     with meet_guard:
-        meet.update(started=0, arrived=0, joining=0, count=int(count or 0))
+        meet.update(started=0, arrived=0, settled=0, joining=0, count=int(count or 0))
+        _settled_threads.clear()
 
 
-def hold_thread(target: str) -> None:
-    """Hold a thread of the race until all its siblings have started, like ``hold_child``
-    for processes: released when ``count`` have arrived (when there is one), or when every one
-    started so far has arrived and the starting thread waits in ``join()`` (after starting them
-    all, or a join inside the start loop), or after ``timeout`` seconds."""
-    spec = records.config.get("thread_rendezvous") or {}
+def thread_started() -> None:
+    if _spec(threads=True) is not None:
+        with meet_guard:
+            meet["started"] += 1
+
+
+def thread_joining() -> None:
+    if _spec(threads=True) is not None:
+        meet["joining"] = 1
+
+
+def thread_settles(ident: int) -> None:
+    """A thread showed another role, or ended without one: it is not held."""
+    if _spec(threads=True) is None:
+        return
     with meet_guard:
+        if ident not in _settled_threads:
+            _settled_threads.add(ident)
+            meet["settled"] += 1
+
+
+def thread_role(ident: int, role: str) -> None:
+    """A thread entered its role's function: held there if the race is about that role."""
+    spec = _spec(threads=True)
+    if spec is None:
+        return
+    if role not in spec.roles:
+        thread_settles(ident)
+        return
+    with meet_guard:
+        if ident in _settled_threads:
+            return
+        _settled_threads.add(ident)
         meet["arrived"] += 1
-    give_up = time.monotonic() + float(spec.get("timeout", 3.0))
+    give_up = time.monotonic() + spec.timeout
     while time.monotonic() < give_up:
         if meet["count"] and meet["arrived"] >= meet["count"]:
             break
-        if meet["joining"] and meet["arrived"] >= meet["started"]:
+        if meet["joining"] and meet["arrived"] + meet["settled"] >= meet["started"]:
             break
         time.sleep(0.001)
-    emit("released", role=target)
-
-
-def meets(target: str) -> bool:
-    wanted = (records.config.get("thread_rendezvous") or {}).get("target")
-    return target == wanted or (isinstance(wanted, list) and target in wanted)

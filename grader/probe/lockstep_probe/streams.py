@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from .protocol import ERR, OUT
 from .records import emit, get_ident
 
 TYPE_CHECKING = False
@@ -54,7 +55,7 @@ class RecordingStream(io.TextIOBase):
         if "\n" in pending:
             *lines, pending = pending.split("\n")
             for line in lines:
-                emit(self._stream, line=line[:_LINE_CAP])
+                self._record(line[:_LINE_CAP])
         if pending:
             self._pending[ident] = pending
             if len(pending) > _LINE_CAP:
@@ -65,8 +66,24 @@ class RecordingStream(io.TextIOBase):
         """Record the calling thread's unfinished line."""
         pending = self._pending.pop(get_ident(), "")
         if pending:
-            emit(self._stream, line=pending[:_LINE_CAP], partial=True)
+            self._record(pending[:_LINE_CAP], partial=True)
+
+    def _record(self, line: str, **fields: Any) -> None:
+        if self._stream == OUT:
+            emit(OUT, line=line, **fields)
+        else:
+            emit(ERR, line=line, **fields)
 
     def forget(self) -> None:
         """Drop what a fork copied from the parent: the parent still owns those characters."""
         self._pending.clear()
+
+
+def flush_records() -> None:
+    """Record the calling thread's unfinished lines of both streams (a thread or a process
+    ends: what it printed without a newline still counts)."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, RecordingStream):
+            stream.flush()

@@ -11,6 +11,7 @@ import sys
 
 from . import records
 from .delays import pause_after_acquire
+from .protocol import LOCK_ACQ, LOCK_GAVE_UP, LOCK_NEW, LOCK_REL, LOCK_WAIT
 from .records import emit
 
 TYPE_CHECKING = False
@@ -56,7 +57,7 @@ class RecordingLock:
     def __init__(self, inner: Any, kind: str, site: dict[str, Any]) -> None:
         self._inner = inner
         self._lock_id = next(_lock_ids)
-        emit("lock_new", lock=self._lock_id, type=kind, **site)
+        emit(LOCK_NEW, lock=self._lock_id, type=kind, **site)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
@@ -64,18 +65,18 @@ class RecordingLock:
         if not self._inner.acquire(False):
             if not blocking:
                 return False
-            emit("lock_wait", lock=self._lock_id, **_site(sys._getframe(1), self))
+            emit(LOCK_WAIT, lock=self._lock_id, **_site(sys._getframe(1), self))
             if not self._inner.acquire(True, timeout):
-                emit("lock_gave_up", lock=self._lock_id)
+                emit(LOCK_GAVE_UP, lock=self._lock_id)
                 return False
         # Recorded while held, and the release is recorded before the real one, so the
         # holding intervals of a lock in the records never overlap.
-        emit("lock_acq", lock=self._lock_id, **_site(sys._getframe(1), self))
+        emit(LOCK_ACQ, lock=self._lock_id, **_site(sys._getframe(1), self))
         pause_after_acquire()
         return True
 
     def release(self) -> None:
-        emit("lock_rel", lock=self._lock_id)
+        emit(LOCK_REL, lock=self._lock_id)
         self._inner.release()
 
     def __enter__(self) -> bool:

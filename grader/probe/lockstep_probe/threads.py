@@ -1,23 +1,21 @@
 """Threads as the records see them.
 
-Each thread's start and end (``thread`` and ``thread_end``), the locks the submission's own
-code makes and who holds and waits for each (``thread_locks``), the threads still alive when
-the interpreter exits, and DeprecationWarnings raised in any thread at any time (``warned``).
-Every record carries ``tid``, the thread's ident, which is also the id faulthandler prints in a
-stack dump. The levers go in here too: the threads of a race meet at a common start
-(``rendezvous.hold_thread``), and each thread's target picks its ``pause_after_acquire``.
+Each thread's start and end (``thread`` and ``thread_end``: its name, class and daemon flag;
+what it is for is its role, recorded by ``roles`` when it enters a contract function), the
+threads still alive when the interpreter exits, and the common start of a race: every thread
+the program starts is counted, and one whose role races is held where it enters it
+(``rendezvous``). Every record carries ``tid``, the thread's ident, which is also the id
+faulthandler prints in a stack dump.
 """
 
 from __future__ import annotations
 
-import _thread
 import os
-import sys
 
-from . import delays, rendezvous
-from .records import emit, get_ident, name_argument, short, target_name
-from .streams import RecordingStream
-from .thread_locks import RecordingLock
+from . import rendezvous, roles
+from .protocol import EXIT_THREADS, THREAD, THREAD_END
+from .records import emit, get_ident
+from .streams import flush_records
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,35 +25,18 @@ _PROBE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 """``grader/probe``, where the harness is: a thread whose target is there is its helper."""
 
 
-def _lock_arguments(thread: Any) -> dict[str, int]:
-    """The recording locks a thread's target was given, by parameter name (or position)."""
-    args, kwargs = getattr(thread, "_args", ()), getattr(thread, "_kwargs", {})
-    if not any(isinstance(v, RecordingLock) for v in (*args, *kwargs.values())):
-        return {}
-    try:
-        import inspect
-
-        bound = dict(inspect.signature(thread._target).bind_partial(*args, **kwargs).arguments)
-    except Exception:  # not a plain function, or arguments it does not take
-        bound = {str(i): v for i, v in enumerate(args)} | dict(kwargs)
-    return {k: v._lock_id for k, v in bound.items() if isinstance(v, RecordingLock)}
-
-
-def _thread_record(thread: Any, target: str) -> dict[str, Any]:
+def is_probe_thread(thread: Any) -> bool:
     code = getattr(getattr(thread, "_target", None), "__code__", None)
-    probe = code is not None and os.path.dirname(code.co_filename) == _PROBE_DIR
-    return {
-        "ident": get_ident(),
-        "native": _thread.get_native_id(),
-        "name": thread.name,
-        "daemon": bool(thread.daemon),
-        "target": target,
-        "label": name_argument(thread),
-        "args": [short(arg) for arg in getattr(thread, "_args", ())[:6]],
-        "kwargs": {str(k): short(v) for k, v in getattr(thread, "_kwargs", {}).items()},
-        "locks": _lock_arguments(thread),
-        "probe": probe,
-    }
+    return code is not None and os.path.dirname(code.co_filename) == _PROBE_DIR
+
+
+def is_library_thread(thread: Any) -> bool:
+    """A thread ``multiprocessing`` starts for itself (a queue's feeder, a pool's handlers) or
+    the harness's helper: never one of the program's racers (a thread pool's worker is)."""
+    target = getattr(thread, "_target", None)
+    module = str(getattr(target, "__module__", "") or "")
+    pool_worker = module == "multiprocessing.pool" and getattr(target, "__name__", "") == "worker"
+    return (module.startswith("multiprocessing") and not pool_worker) or is_probe_thread(thread)
 
 
 def _at_exit() -> None:
@@ -68,7 +49,30 @@ def _at_exit() -> None:
         for t in threading.enumerate()
         if t is not threading.main_thread()
     ]
-    emit("exit_threads", alive=alive)
+    emit(EXIT_THREADS, alive=alive)
+
+
+def _thread_role(role: str) -> None:
+    """A thread took its role: the rendezvous sees it (not a process's main thread)."""
+    import threading
+
+    ident = get_ident()
+    if ident != threading.main_thread().ident:
+        rendezvous.thread_role(ident, role)
+
+
+def _instrument_futures() -> None:
+    """Waiting for a pool's result is waiting for its thread, as ``join()`` is: a starter that
+    waits for each task before submitting the next lets the held ones go at once."""
+    from concurrent.futures import Future
+
+    original_result = Future.result
+
+    def result(self: Any, timeout: float | None = None) -> Any:
+        rendezvous.thread_joining()
+        return original_result(self, timeout)
+
+    Future.result = result  # type: ignore[method-assign]
 
 
 def instrument() -> None:
@@ -79,46 +83,41 @@ def instrument() -> None:
     original_bootstrap_inner = thread._bootstrap_inner  # type: ignore[attr-defined]
     original_start = thread.start
     original_join = thread.join
+    roles.on_role.append(_thread_role)
 
     def _bootstrap_inner(self: Any) -> None:
         ident = get_ident()
-        target = target_name(self)
-        delays.thread_roles[ident] = target
+        library = is_library_thread(self)  # run() deletes _target when it is done
+        roles.entered.pop(ident, None)  # an ident is reused once its thread has ended
         # Before the thread counts as started: start() returns only after this record.
-        try:
-            record = _thread_record(self, target)
-        except Exception:  # an argument whose repr() raises must not change the thread
-            record = {"ident": ident, "name": str(self.name), "target": target}
-        emit("thread", **record)
-        if rendezvous.meets(target):
-            run = self.run
-
-            def meet_then_run() -> None:
-                rendezvous.hold_thread(target)
-                run()
-
-            self.run = meet_then_run
+        emit(
+            THREAD,
+            ident=ident,
+            name=str(self.name),
+            cls=type(self).__name__,
+            daemon=bool(self.daemon),
+            probe=is_probe_thread(self),
+            target=roles.static_role(self),
+        )
         try:
             original_bootstrap_inner(self)
         finally:
-            for stream in (sys.stdout, sys.stderr):
-                if isinstance(stream, RecordingStream):
-                    stream.flush()
-            emit("thread_end", ident=ident, name=self.name)
-            delays.thread_roles.pop(ident, None)
+            flush_records()
+            if not library:
+                rendezvous.thread_settles(ident)
+            emit(THREAD_END, ident=ident, name=self.name)
 
     def start(self: Any) -> None:
-        self._lockstep_target = target_name(self)
         original_start(self)
-        if rendezvous.meets(self._lockstep_target):
-            with rendezvous.meet_guard:
-                rendezvous.meet["started"] += 1
+        if not is_library_thread(self):
+            rendezvous.thread_started()
 
     def join(self: Any, timeout: float | None = None) -> None:
-        if rendezvous.meets(getattr(self, "_lockstep_target", "")):
-            rendezvous.meet["joining"] = 1
+        if not is_library_thread(self):
+            rendezvous.thread_joining()
         original_join(self, timeout)
 
+    _instrument_futures()
     thread._bootstrap_inner = _bootstrap_inner  # type: ignore[attr-defined]
     thread.start = start  # type: ignore[method-assign]
     thread.join = join  # type: ignore[method-assign]

@@ -4,6 +4,7 @@ harness's calls."""
 from __future__ import annotations
 
 from . import records
+from .protocol import WARNING
 from .records import emit
 
 TYPE_CHECKING = False
@@ -28,7 +29,7 @@ def watch() -> None:
     def _showwarnmsg(msg: Any) -> None:
         if warnings._showwarnmsg_impl is plain:  # type: ignore[attr-defined]
             emit(
-                "warning",
+                WARNING,
                 category=msg.category.__name__,
                 message=str(msg.message),
                 file=msg.filename,

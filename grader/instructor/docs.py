@@ -1,7 +1,7 @@
 """Documents derived from the catalogue: the exercise table in README.md.
 
-``python -m grader.docs`` rewrites the generated block of README.md; ``--check`` only reports
-drift (exit 1), for tests and CI.
+``python -m grader.instructor.docs`` rewrites the generated block of README.md; ``--check`` only
+reports drift (exit 1), for tests and CI.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import re
 import sys
 from collections.abc import Sequence
 
-from .catalogue import ExerciseInfo, load_catalogue
-from .formats.project import KIT_ROOT
+from ..catalogue import ExerciseInfo, load_catalogue
+from ..formats.project import KIT_ROOT
 
 README = KIT_ROOT / "README.md"
-BEGIN = "<!-- BEGIN exercises: generated from grader/catalogue.toml by `python -m grader.docs` -->"
+COMMAND = "python -m grader.instructor.docs"
+BEGIN = f"<!-- BEGIN exercises: generated from grader/catalogue.toml by `{COMMAND}` -->"
 END = "<!-- END exercises -->"
 
 
@@ -45,14 +46,14 @@ def with_table(text: str, table: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cli = argparse.ArgumentParser(prog="python -m grader.docs", description=__doc__)
+    cli = argparse.ArgumentParser(prog=COMMAND, description=__doc__)
     cli.add_argument("--check", action="store_true", help="exit 1 if README.md is out of date")
     args = cli.parse_args(argv)
     current = README.read_text(encoding="utf-8")
     wanted = with_table(current, exercise_table(load_catalogue()))
     if args.check:
         if current != wanted:
-            print("README.md is out of date: run `python -m grader.docs`", file=sys.stderr)
+            print(f"README.md is out of date: run `{COMMAND}`", file=sys.stderr)
             return 1
         return 0
     README.write_text(wanted, encoding="utf-8")

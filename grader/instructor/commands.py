@@ -13,12 +13,17 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import batch, gradebook, verify
-from .catalogue import load_catalogue
-from .cli import EXIT_FAILED, EXIT_FULL_MARKS, EXIT_USAGE, START_METHODS
+from ..catalogue import load_catalogue
+from ..cli_constants import (
+    EXIT_FAILED,
+    EXIT_FULL_MARKS,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    START_METHODS,
+)
+from . import batch, gradebook, progress, verify
 from .manifest import MANIFEST_NAME, ManifestError
-
-EXIT_INTERRUPTED = 130
+from .submissions import student_folders
 
 
 def batch_parser() -> argparse.ArgumentParser:
@@ -68,28 +73,25 @@ def batch_main(argv: Sequence[str]) -> int:
         problem = f"the folder of {args.csv} does not exist"
     elif args.jobs < 1:
         problem = "--jobs must be at least 1"
-    elif not any(p.is_dir() and not p.name.startswith(".") for p in args.dir.iterdir()):
+    elif not student_folders(args.dir):
         problem = f"{args.dir} holds no student folders"
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     exercises = load_catalogue()
     max_score = sum(exercise.max_score for exercise in exercises)
-
-    def progress(done: int, total: int, row: gradebook.Row) -> None:
-        print(gradebook.progress_line(done, total, row, max_score), file=sys.stderr, flush=True)
-
     started = time.monotonic()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        rows = batch.grade_class(
-            args.dir,
-            exercises,
-            jobs=args.jobs,
-            start_methods=args.methods,
-            timeout=args.timeout,
-            progress=progress,
-        )
+        with progress.shown(len(student_folders(args.dir)), max_score) as show:
+            rows = batch.grade_class(
+                args.dir,
+                exercises,
+                jobs=args.jobs,
+                start_methods=args.methods,
+                timeout=args.timeout,
+                progress=show,
+            )
     except KeyboardInterrupt:
         print("\ninterrupted: every grading was stopped; no CSV written", file=sys.stderr)
         return EXIT_INTERRUPTED

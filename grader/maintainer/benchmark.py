@@ -1,6 +1,6 @@
-"""``python -m grader.benchmark``: how long ``python -m grader`` takes, beside the floor no
-grading can beat and the budget it must meet. Run it on an idle machine: it measures whatever
-else the machine is doing too, and prints the load average before and after.
+"""``python -m grader.maintainer.benchmark``: how long ``python -m grader`` takes, beside the
+floor no grading can beat and the budget it must meet. Run it on an idle machine: it measures
+whatever else the machine is doing too, and prints the load average before and after.
 
 Each line times the whole command (interpreter start included) ``--repeat`` times and keeps
 the best and the median. The floor is the longest chain of sleeps the grading must wait
@@ -26,12 +26,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import ExerciseInfo, load_catalogue
-from .formats.project import KIT_ROOT
-from .grading import definition_of
+from ..catalogue import ExerciseInfo, load_catalogue
+from ..formats.project import KIT_ROOT
+from ..grading import definition_of
+from ..results import GradeResult
 
 SPINE = ("ex01_process_lock", "ex03_pids", "ex06_producer_consumer")
 """The first three exercises built, with budgets of their own."""
+SPINE_BUDGET = {"solutions": 5.0, "exercises": 15.0}
+"""Seconds to grade the spine's solutions, and its untouched stubs (issue 2)."""
+PER_EXERCISE = {"solutions": 1.0, "exercises": 2.0, "hangs": 3.0}
+"""Seconds per catalogued exercise to grade them all at once: ten solutions within 10 s, ten
+stubs within 20 s, ten exercises that all hang within 30 s (issues 2 and 4)."""
+ALONE = 2.0
+"""Seconds to grade one solution on its own."""
+HANG_MARGIN = 2.0
+"""A stub graded on its own is judged within its deadline plus this, even when it hangs."""
+GROUPS = {"solutions": "solutions", "exercises": "stubs", "hangs": "exercises that all hang"}
+"""What a line grades, by folder, in its label."""
 HANGS = KIT_ROOT / "tests" / "fixtures" / "hangs_in_every_call.py"
 
 
@@ -44,16 +56,22 @@ class Measurement:
     budget: float
 
 
-def measurements() -> list[Measurement]:
-    every = load_catalogue()
+def measurements(catalogue: Sequence[ExerciseInfo] | None = None) -> list[Measurement]:
+    """The lines of the benchmark, their labels and budgets counted from the catalogue."""
+    every = tuple(load_catalogue() if catalogue is None else catalogue)
     spine = tuple(e for e in every if e.id in SPINE)
+    numbers = " ".join(e.number for e in spine)
     return [
-        Measurement("3 solutions (01 03 06)", "solutions", spine, 5.0),
-        Measurement("3 stubs (01 03 06)", "exercises", spine, 15.0),
-        Measurement("10 solutions", "solutions", every, 10.0),
-        Measurement("10 stubs", "exercises", every, 20.0),
-        Measurement("10 exercises that all hang", "hangs", every, 30.0),
-        *(Measurement(f"solution {e.id}", "solutions", (e,), 2.0) for e in every),
+        *(
+            Measurement(f"{len(spine)} {GROUPS[f]} ({numbers})", f, spine, SPINE_BUDGET[f])
+            for f in SPINE_BUDGET
+        ),
+        *(
+            Measurement(f"{len(every)} {GROUPS[f]}", f, every, budget * len(every))
+            for f, budget in PER_EXERCISE.items()
+        ),
+        *(Measurement(f"solution {e.id}", "solutions", (e,), ALONE) for e in every),
+        *(Measurement(f"stub {e.id}", "exercises", (e,), e.timeout + HANG_MARGIN) for e in spine),
     ]
 
 
@@ -81,17 +99,17 @@ def time_once(measurement: Measurement) -> tuple[float, float]:
         started = time.monotonic()
         subprocess.run(command, cwd=KIT_ROOT, stdout=subprocess.DEVNULL, check=False)
         wall = time.monotonic() - started
-        graded = json.loads(results.read_text(encoding="utf-8"))
-    expected = graded["max_score"] if measurement.folder == "solutions" else 0
-    if graded["score"] != expected:
+        graded = GradeResult.from_json(json.loads(results.read_text(encoding="utf-8")))
+    expected = graded.max_score if measurement.folder == "solutions" else 0
+    if graded.score != expected:
         raise RuntimeError(
-            f"{measurement.label}: scored {graded['score']} of {graded['max_score']}, "
+            f"{measurement.label}: scored {graded.score} of {graded.max_score}, "
             f"expected {expected}; a wrong verdict is not timed"
         )
     hung = {
-        result["id"]
-        for result in graded["exercises"]
-        if any(check["status"] == "timeout" for check in result["checks"])
+        result.id
+        for result in graded.exercises
+        if any(check.status == "timeout" for check in result.checks)
     }
     floor = max(chain_floor(e, e.id in hung) for e in measurement.exercises)
     return wall, floor
@@ -131,7 +149,7 @@ def nox_overhead(repeat: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cli = argparse.ArgumentParser(prog="python -m grader.benchmark", description=__doc__)
+    cli = argparse.ArgumentParser(prog="python -m grader.maintainer.benchmark", description=__doc__)
     cli.add_argument("--repeat", type=int, default=3, help="gradings per line (default: 3)")
     cli.add_argument("--only", action="append", default=[], help="lines whose label has this")
     args = cli.parse_args(argv)

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import ExerciseInfo
-from .results import Status
+from ..catalogue import ExerciseInfo
+from ..results import Status
 
 GRADED = "graded"
 PARTLY_GRADED = "partly graded"
@@ -73,7 +73,12 @@ def write_csv(rows: Sequence[Row], exercises: Sequence[ExerciseInfo], path: Path
 def progress_line(done: int, total: int, row: Row, max_score: int) -> str:
     """``[12/30] alice  27/30``, with the status when the row is not simply graded."""
     width = len(str(total))
-    line = f"[{done:>{width}}/{total}] {row.student}  {row.total}/{max_score}"
+    return f"[{done:>{width}}/{total}] {score_line(row, max_score)}"
+
+
+def score_line(row: Row, max_score: int) -> str:
+    """``alice  27/30``, with the status when the row is not simply graded."""
+    line = f"{row.student}  {row.total}/{max_score}"
     return line if row.status == GRADED else f"{line}  ({row.status})"
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import ExerciseInfo
+from ..catalogue import ExerciseInfo
 
 MAX_MODULE_BYTES = 1 << 20
 
@@ -30,9 +30,13 @@ class Submission:
 
 
 def find_submissions(root: Path, exercises: Sequence[ExerciseInfo]) -> list[Submission]:
-    """Every student folder under ``root`` (hidden folders skipped), sorted by name."""
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [locate(folder, exercises) for folder in folders]
+    """What every student folder under ``root`` holds, in the order of their names."""
+    return [locate(folder, exercises) for folder in student_folders(root)]
+
+
+def student_folders(root: Path) -> list[Path]:
+    """The student folders under ``root`` (hidden folders skipped), sorted by name."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def locate(folder: Path, exercises: Sequence[ExerciseInfo]) -> Submission:

@@ -1,10 +1,11 @@
 """Write the student template: the repository students get, derived from the kit and its catalogue.
 
-``python -m grader.release OUT_DIR`` (or ``nox -s release -- OUT_DIR``) writes the stubs, the
-grader, ``noxfile.py``, ``pyproject.toml``, the Actions workflow when the kit has one, a student
-README generated from the catalogue, and ``lockstep-manifest.json`` with a SHA-256 of every
-protected file. What it copies is listed here, so the reference solutions, the kit's own tests,
-its CI and the instructors' material can never slip in.
+``python -m grader.instructor.release OUT_DIR`` (or ``nox -s release -- OUT_DIR``) writes the
+stubs, the grader's engine (``grader/`` without the instructors' and maintainers' packages),
+``noxfile.py``, ``pyproject.toml``, the Actions workflow when the kit has one, a student README
+generated from the catalogue, and ``lockstep-manifest.json`` with a SHA-256 of every protected
+file. What it copies is listed here, so the reference solutions, the kit's own tests, its CI and
+the instructors' material can never slip in.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .catalogue import ExerciseInfo, load_catalogue
+from ..catalogue import ExerciseInfo, load_catalogue
+from ..formats.project import KIT_ROOT
 from .docs import exercise_table
-from .formats.project import KIT_ROOT
 from .manifest import MANIFEST_NAME, Manifest, snapshot
 
 if sys.version_info >= (3, 11):
@@ -31,7 +32,10 @@ else:  # pragma: no cover - Python 3.10
 WORKFLOW = ".github/workflows/classroom.yml"
 COPIED_FILES = ("noxfile.py", "pyproject.toml", ".gitignore", "docs/students.zh.md")
 """Files copied as they are, when the kit has them (the first two are required)."""
-_SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+NOT_FOR_STUDENTS = ("instructor", "maintainer")
+"""Packages of ``grader/`` the template leaves out: the instructors' tools (batch, verify,
+release...) and the maintainers' (stress, benchmark), which need the full kit."""
+_CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 
 
 class ReleaseError(Exception):
@@ -59,7 +63,7 @@ def build(out_dir: Path, *, kit: Path = KIT_ROOT, date: str | None = None) -> Ma
     (out_dir / "exercises").mkdir()
     for stub in stubs:
         shutil.copy2(stub, out_dir / "exercises" / stub.name)
-    shutil.copytree(kit / "grader", out_dir / "grader", ignore=_SKIPPED)
+    shutil.copytree(kit / "grader", out_dir / "grader", ignore=_skipped(kit / "grader"))
     for name in COPIED_FILES:
         if (kit / name).is_file():
             (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
@@ -203,6 +207,18 @@ def _version_words(requires: str) -> str:
     return f"{requires[2:]} or newer" if requires.startswith(">=") else requires
 
 
+def _skipped(grader: Path) -> Callable[[str, list[str]], set[str]]:
+    """What ``copytree`` leaves out of ``grader``: caches, and the packages not for students."""
+
+    def skipped(folder: str, names: list[str]) -> set[str]:
+        left_out = set(_CACHES(folder, names))
+        if Path(folder) == grader:
+            left_out.update(name for name in names if name in NOT_FOR_STUDENTS)
+        return left_out
+
+    return skipped
+
+
 def _check_destination(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise ReleaseError(f"{out_dir} exists and is not a folder")
@@ -223,9 +239,10 @@ def _pyproject(kit: Path) -> dict[str, object]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     cli = argparse.ArgumentParser(
-        prog="python -m grader.release",
+        prog="python -m grader.instructor.release",
         description="Write the student template repository (stubs, grader, README, workflow, "
-        "manifest) into OUT_DIR. Never writes solutions/, tests/ or .ci/.",
+        "manifest) into OUT_DIR. Never writes solutions/, tests/, .ci/ or the instructors' and "
+        "maintainers' tools.",
     )
     cli.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a new or empty folder")
     args = cli.parse_args(argv)

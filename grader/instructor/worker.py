@@ -1,8 +1,9 @@
 """The grader process of one submission in a batch, and the sweeping after it.
 
-``worker_command`` starts ``python -m grader`` of *this* copy of the grader (never the
-student's) as ``worker_main``: it grades, then kills whatever its runs left behind that came
-back to it (it is a child subreaper). Every process of its runs inherits its private
+``worker_command`` starts *this* copy of the grader (never the student's) as ``worker_main``:
+it grades with the engine (``grading.grade``), writes the ``lockstep/result/v1`` JSON the
+batch reads back (``GradeResult.from_json``), then kills whatever its runs left behind that
+came back to it (it is a child subreaper). Every process of its runs inherits its private
 ``TMPDIR``; ``sweep`` kills every process still carrying it. If the batch is killed, the grader
 process notices (its parent changed), ends itself and leaves the sweeping and the removal of
 its folder to a process of its own (``clean_up_after``): its grading threads may start runs up
@@ -19,26 +20,45 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import psutil
 
-from . import reaper
-from .formats.project import KIT_ROOT
+from .. import reaper
+from ..catalogue import load_catalogue
+from ..formats.project import KIT_ROOT
+from ..grading import grade
+from ..integrity import KitChanged
 
+EXIT_GRADED = 0
+"""The results file is written."""
+EXIT_FAULT = 2
+"""The grading itself failed; the last line the grader process wrote to stderr says why."""
 EXIT_ORPHANED = 3
 """Exit code of a grader process that stopped because its batch was gone."""
 _SWEEP_GRACE = 3.0
 _WATCH_EVERY = 0.5
 
 
-def worker_command(argv: Sequence[str]) -> list[str]:
-    """The command line of a grader process running ``python -m grader ARGV`` for the batch
-    that calls this (whose PID it is given: by the time it asks for its parent, the batch may
-    already be gone)."""
-    return _calling("worker_main", f"{list(argv)!r}, batch={os.getpid()}")
+def worker_command(
+    exercises: Sequence[str],
+    submission: Path,
+    results: Path,
+    *,
+    jobs: int,
+    start_methods: Sequence[str] = (),
+) -> list[str]:
+    """The command line of a grader process that grades ``exercises`` (ids) of the folder
+    ``submission`` into the results file ``results``, for the batch that calls this (whose PID
+    it is given: by the time it asks for its parent, the batch may already be gone)."""
+    arguments = (
+        f"{list(exercises)!r}, {str(submission)!r}, {str(results)!r}, jobs={jobs}, "
+        f"start_methods={list(start_methods)!r}, batch={os.getpid()}"
+    )
+    return _calling("worker_main", arguments)
 
 
 def _calling(function: str, arguments: str) -> list[str]:
@@ -46,7 +66,7 @@ def _calling(function: str, arguments: str) -> list[str]:
     imported from *this* copy of the grader (first on the path), never from a student's."""
     code = (
         f"import sys; sys.path.insert(0, {str(KIT_ROOT)!r}); "
-        f"from grader.worker import {function}; sys.exit({function}({arguments}))"
+        f"from grader.instructor.worker import {function}; sys.exit({function}({arguments}))"
     )
     return [sys.executable, "-c", code]
 
@@ -61,25 +81,48 @@ def sweep(marker: str) -> None:
             break
 
 
-def worker_main(argv: Sequence[str], batch: int) -> int:
-    """The grader process of one submission for the batch ``batch`` (its parent's PID):
-    ``python -m grader ARGV``, then kill whatever the runs left behind that came back to it
-    (it is a child subreaper).
+def worker_main(
+    exercises: Sequence[str],
+    submission: str,
+    results: str,
+    *,
+    jobs: int,
+    start_methods: Sequence[str],
+    batch: int,
+) -> int:
+    """The grader process of one submission for the batch ``batch`` (its parent's PID): grade,
+    write the results, then kill whatever the runs left behind that came back to it (it is a
+    child subreaper).
 
     If the batch dies (``kill -9``, a test's timeout), nobody will read the results: the
     grader process then ends its runs and itself instead of grading on without a reader, and
     has its folder removed, which the batch would have done.
     """
-    from .cli import main
-
     reaper.become_subreaper()
     threading.Thread(target=_watch_batch, args=(batch,), daemon=True).start()
     try:
-        return main(argv)
+        return _grade(exercises, Path(submission), Path(results), jobs, start_methods)
     finally:
         _end_descendants()
         if os.getppid() != batch:  # the batch died while the grading was ending
             _end_orphaned()
+
+
+def _grade(
+    ids: Sequence[str], submission: Path, results: Path, jobs: int, start_methods: Sequence[str]
+) -> int:
+    catalogue = {exercise.id: exercise for exercise in load_catalogue()}
+    try:
+        exercises = [catalogue[exercise_id] for exercise_id in ids]
+        result = grade(submission, exercises, start_methods=start_methods or None, jobs=jobs)
+    except KitChanged as error:  # a submission wrote into the kit: no results at all
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAULT
+    except Exception:
+        traceback.print_exc()
+        return EXIT_FAULT
+    result.write_json(results)
+    return EXIT_GRADED
 
 
 def _watch_batch(batch: int) -> None:

@@ -32,14 +32,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
-from . import grading
-from .catalogue import ExerciseInfo
+from .. import grading
+from ..catalogue import ExerciseInfo
+from ..results import ExerciseResult, GradeResult
 from .gradebook import GRADED, NO_EXERCISES, NOT_GRADED, PARTLY_GRADED, CheckOutcome, Row
-from .results import Status
 from .submissions import Submission, find_submissions
-from .worker import sweep, worker_command
+from .worker import EXIT_GRADED, sweep, worker_command
 
 DEFAULT_JOBS = max(2, os.cpu_count() or 1)
 """Submissions graded at once: one per core (two on this 2-core machine). One grading already
@@ -58,9 +57,9 @@ Progress = Callable[[int, int, Row], None]
 
 @dataclass(frozen=True)
 class _Graded:
-    """The results of one grader process: exercise id -> (score, check outcomes, messages)."""
+    """The results of one grader process, by exercise id."""
 
-    exercises: dict[str, tuple[int, list[CheckOutcome], list[str]]]
+    exercises: dict[str, ExerciseResult]
 
 
 @dataclass(frozen=True)
@@ -193,11 +192,13 @@ class _Batch:
         tmp.mkdir()
         result_path = place / "result.json"
         result_path.unlink(missing_ok=True)
-        argv = [e.id for e in exercises]
-        argv += ["--submission", str(place / "submission"), "--json", str(result_path)]
-        argv += ["--quiet", "--jobs", str(self.runs)]
-        for method in self.start_methods:
-            argv += ["--start-method", method]
+        command = worker_command(
+            [e.id for e in exercises],
+            place / "submission",
+            result_path,
+            jobs=self.runs,
+            start_methods=self.start_methods,
+        )
         env = {**os.environ, "TMPDIR": str(tmp)}
         timed_out = False
         with open(place / "stderr.txt", "wb") as stderr:
@@ -205,7 +206,7 @@ class _Batch:
                 if self.stopping.is_set():
                     return interrupted
                 worker = subprocess.Popen(
-                    worker_command(argv),
+                    command,
                     cwd=place,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -234,24 +235,13 @@ class _Batch:
             return _Fault(
                 f"the grader was killed by {name} (does the program end its parent's processes?)"
             )
-        if worker.returncode not in (0, 1):
+        if worker.returncode != EXIT_GRADED:
             return _Fault(f"the grader failed: {_last_line(place / 'stderr.txt')}")
         try:
-            return _parse(json.loads(result_path.read_text(encoding="utf-8")))
+            result = GradeResult.from_json(json.loads(result_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as error:
             return _Fault(f"the grader wrote no readable results ({error.__class__.__name__})")
-
-
-def _parse(data: dict[str, Any]) -> _Graded:
-    exercises: dict[str, tuple[int, list[CheckOutcome], list[str]]] = {}
-    for exercise in data["exercises"]:
-        checks = [
-            CheckOutcome(exercise["id"], check["name"], cast(Status, check["status"]))
-            for check in exercise["checks"]
-        ]
-        messages = [str(check.get("message") or "") for check in exercise["checks"]]
-        exercises[exercise["id"]] = (int(exercise["score"]), checks, messages)
-    return _Graded(exercises)
+        return _Graded({exercise.id: exercise for exercise in result.exercises})
 
 
 def _row(
@@ -265,10 +255,11 @@ def _row(
     checks: list[CheckOutcome] = []
     for exercise in exercises:
         if exercise.id in graded.exercises:
-            score, outcomes, messages = graded.exercises[exercise.id]
-            scores[exercise.id] = score
+            result = graded.exercises[exercise.id]
+            outcomes = [CheckOutcome(result.id, c.name, c.status) for c in result.checks]
+            scores[exercise.id] = result.score
             checks += outcomes
-            notes += _exercise_notes(exercise, outcomes, messages)
+            notes += _exercise_notes(exercise, outcomes, [c.message for c in result.checks])
         elif exercise.id in faults:
             scores[exercise.id] = None
             notes.append(f"{exercise.id} not graded: {faults[exercise.id]}")

@@ -1,13 +1,15 @@
-"""``python -m grader.stress``: grade every reference solution and fixture many times under load,
-and fail if any verdict flips.
+"""``python -m grader.maintainer.stress``: grade every reference solution and fixture many times
+under load, and fail if any verdict flips.
 
 Every file in ``solutions/`` and every fixture in ``tests/fixtures/<exercise id>/`` (or one
 folder deeper, ``tests/fixtures/<group>/<exercise id>/``) that exists when it starts is graded
 ``--runs`` times under each start method, every other run with ``PYTHONUNBUFFERED=1``,
 while a busy loop per core keeps the machine loaded. One row per (exercise, submission, start
 method, ``-`` for the thread exercises) gives the runs, how many earned full marks, how many
-did not, and the flips: the checks whose status was not the same in every run. The exit code
-is 1 if anything flipped.
+did not, and the flips: the checks whose status was not the same in every run. A fixture
+declares what it must score in its first line (``# expect: ...``, see ``Expectation``; a
+solution must earn full marks); a row whose runs contradict that is listed. The exit code is 1
+if anything flipped or contradicted its declaration.
 
 Fixtures marked ``lockstep: sandbox-only`` (they write into the kit) are never graded here;
 those marked ``lockstep: needs-pid-namespace`` only where runs get a PID namespace.
@@ -24,22 +26,61 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import ExerciseInfo, load_catalogue
-from .cli import START_METHODS
-from .formats.project import KIT_ROOT
-from .grading import grade
-from .integrity import KitChanged
-from .sandbox import pid_namespaces
+from ..catalogue import ExerciseInfo, load_catalogue
+from ..cli_constants import START_METHODS
+from ..formats.project import KIT_ROOT
+from ..grading import grade
+from ..integrity import KitChanged
+from ..sandbox import pid_namespaces
 
 _BUSY_LOOP = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
 SANDBOX_ONLY = "lockstep: sandbox-only"
 NEEDS_NAMESPACE = "lockstep: needs-pid-namespace"
 NO_PROCESSES = "-"
+EXPECT = "# expect: "
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a fixture declares it must score, in its first line (as exercism's golden folders
+    hold their expected results): ``# expect: full marks``; ``# expect: fails a, b`` (at least
+    these checks fail, and no check is an error: it loses points for its own reason, not
+    because it did not load); ``# expect: fails only a, b`` (these checks and no other)."""
+
+    failing: frozenset[str]
+    only: bool
+
+    @classmethod
+    def of(cls, path: Path) -> Expectation | None:
+        """The declaration at the top of ``path``; ``None`` when it has none."""
+        first = path.read_text(encoding="utf-8", errors="replace").partition("\n")[0]
+        if not first.startswith(EXPECT):
+            return None
+        said = first[len(EXPECT) :].strip()
+        if said == "full marks":
+            return cls(frozenset(), only=True)
+        only = said.startswith("fails only ")
+        names = said.removeprefix("fails only " if only else "fails ").split(",")
+        return cls(frozenset(name.strip() for name in names if name.strip()), only)
+
+    def contradicted(self, statuses: Mapping[str, Collection[str]]) -> list[str]:
+        """The checks whose statuses (over one run or many) contradict the declaration, and
+        any declared check the exercise does not have."""
+        wrong = sorted(self.failing - statuses.keys())
+        for name, seen in statuses.items():
+            if name in self.failing:
+                wrong += [name] if {"passed", "error"} & set(seen) else []
+            elif set(seen) - ({"passed"} if self.only else {"passed", "failed", "timeout"}):
+                wrong.append(name)
+        return wrong
+
+
+FULL_MARKS = Expectation(frozenset(), only=True)
 
 
 @dataclass(frozen=True)
@@ -48,6 +89,7 @@ class Submission:
     name: str
     """``solution``, or the fixture's path under ``tests/fixtures`` without ``.py``."""
     path: Path
+    expected: Expectation | None = FULL_MARKS
 
     @property
     def key(self) -> str:
@@ -91,7 +133,7 @@ def submissions(root: Path = KIT_ROOT) -> tuple[list[Submission], list[str]]:
                     if not namespaces:
                         skipped.append(f"{name}: needs a PID namespace, not available here")
                         continue
-                found.append(Submission(exercise, name, path))
+                found.append(Submission(exercise, name, path, Expectation.of(path)))
     return found, skipped
 
 
@@ -195,7 +237,7 @@ def table(rows: dict[tuple[str, str, str], Row]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    cli = argparse.ArgumentParser(prog="python -m grader.stress", description=__doc__)
+    cli = argparse.ArgumentParser(prog="python -m grader.maintainer.stress", description=__doc__)
     cli.add_argument(
         "--runs",
         type=int,
@@ -226,9 +268,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in skipped:
         print(f"skipped {note}")
     flipped = [key for key, row in rows.items() if row.flips]
+    declared = {s.key: s.expected for s in chosen if s.expected is not None}
+    contradicted = [
+        f"{exercise}/{name} under {method}: {', '.join(checks)}"
+        for (exercise, name, method), row in rows.items()
+        if (expected := declared.get(f"{exercise}/{name}"))
+        and (checks := expected.contradicted(row.statuses))
+    ]
+    for line in contradicted:
+        print(f"contradicts its declaration: {line}")
     wall = time.monotonic() - started
-    print(f"{len(flipped)} of {len(rows)} rows flipped; wall time {wall:.0f} s")
-    return 1 if flipped else 0
+    print(
+        f"{len(flipped)} of {len(rows)} rows flipped, {len(contradicted)} contradicted their "
+        f"declaration; wall time {wall:.0f} s"
+    )
+    return 1 if flipped or contradicted else 0
 
 
 if __name__ == "__main__":

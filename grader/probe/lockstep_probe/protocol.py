@@ -1,0 +1,306 @@
+"""What the probe and the grader say to each other: the record kinds, the shape of each record,
+and the levers of a run, built by the grader and read by the probe.
+
+Imported by the probe inside the student's interpreter (``lockstep_probe.protocol``) and by the
+grader (``grader.probe.lockstep_probe.protocol``): standard library only, no side effects.
+A record is one JSON object per line of ``records.jsonl``; every record carries ``k`` (its
+kind), ``pid``, ``t`` (``time.monotonic_ns()``) and ``tid`` (the writing thread's ident).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypedDict
+
+# Processes.
+PROC = "proc"
+"""An interpreter's first record (``ppid``, ``how``: ``exec`` or ``fork``)."""
+CHILD = "child"
+"""A ``multiprocessing`` child begins (``ppid``, ``parent``, ``name``, ``cls``, ``daemon``;
+``library`` for one ``multiprocessing`` starts for itself, a Manager's server)."""
+STARTED = "started"
+"""A parent started a child (``child``, ``name``, ``cls``)."""
+EXIT = "exit"
+"""A child's ``run()`` is over; it exits with ``code``."""
+JOINED = "joined"
+"""A parent collected a child's exit ``code`` with ``join()``."""
+GLOBALS = "globals"
+"""A child's watched module globals as it ends (``values``: name -> repr)."""
+ENTER = "enter"
+"""A thread entered a contract function (``fn``) for the first time; ``first`` when it is the
+first one that thread entered (its role), with the arguments it was called with."""
+# Output.
+OUT = "out"
+ERR = "err"
+"""A line written to ``sys.stdout`` / ``sys.stderr`` (``line``; ``partial`` when it had no
+newline yet when flushed)."""
+# Queues.
+PUT = "put"
+GET = "get"
+# The harness's calls.
+LOADED = "loaded"
+LOAD_ERROR = "load_error"
+CALL = "call"
+CALL_CONTEXT = "call_context"
+RETURN = "return"
+RAISE = "raise"
+AFTER_CALL = "after_call"
+DONE = "done"
+WARNING = "warning"
+CAPPED = "capped"
+"""The records file reached its cap; nothing more was recorded in that process."""
+# Threads and their locks.
+THREAD = "thread"
+THREAD_END = "thread_end"
+EXIT_THREADS = "exit_threads"
+LOCK_NEW = "lock_new"
+LOCK_WAIT = "lock_wait"
+LOCK_ACQ = "lock_acq"
+LOCK_REL = "lock_rel"
+LOCK_GAVE_UP = "lock_gave_up"
+
+RECORD_KINDS = frozenset(
+    {
+        PROC, CHILD, STARTED, EXIT, JOINED, GLOBALS, ENTER, OUT, ERR, PUT, GET,
+        LOADED, LOAD_ERROR, CALL, CALL_CONTEXT, RETURN, RAISE, AFTER_CALL, DONE, WARNING,
+        CAPPED, THREAD, THREAD_END, EXIT_THREADS, LOCK_NEW, LOCK_WAIT, LOCK_ACQ, LOCK_REL,
+        LOCK_GAVE_UP,
+    }
+)  # fmt: skip
+"""Every kind a record may have: the probe writes no other, the grader reads no other."""
+
+if TYPE_CHECKING:
+
+    class Common(TypedDict):
+        k: str
+        pid: int
+        t: int
+        tid: int
+
+    class ProcRecord(Common, total=False):
+        ppid: int
+        how: str
+        argv: list[str]
+
+    class ChildRecord(Common, total=False):
+        ppid: int
+        parent: int | None
+        name: str
+        cls: str
+        daemon: bool
+        library: bool
+        target: str | None
+
+    class StartedRecord(Common, total=False):
+        child: int
+        name: str
+        cls: str
+        library: bool
+        target: str | None
+
+    class ExitRecord(Common):
+        code: int
+
+    class JoinedRecord(Common):
+        child: int
+        code: int
+
+    class GlobalsRecord(Common):
+        values: dict[str, str]
+
+    class EnterRecord(Common, total=False):
+        fn: str
+        first: bool
+        args: dict[str, str]
+        label: str | None
+        locks: dict[str, int]
+
+    class LineRecord(Common, total=False):
+        line: str
+        partial: bool
+
+    class QueueRecord(Common):
+        item: str
+
+    class CallRecord(Common):
+        index: int
+        function: str
+        kwargs: dict[str, Any]
+
+    class CallContextRecord(Common, total=False):
+        index: int
+        threads: dict[str, Any]
+        script: str | None
+
+    class ReturnRecord(Common, total=False):
+        index: int
+        value: Any
+        duration: float
+        cpu: float
+
+    class RaiseRecord(ReturnRecord, total=False):
+        type: str
+        message: str
+        frames: list[dict[str, Any]]
+
+    class AfterCallRecord(Common):
+        index: int
+        live: list[int]
+
+    class LoadErrorRecord(Common, total=False):
+        reason: str
+        message: str
+        line: int | None
+        code: str
+        type: str
+        frames: list[dict[str, Any]]
+
+    class LoadedRecord(Common, total=False):
+        file: str | None
+
+    class WarningRecord(Common, total=False):
+        category: str
+        message: str
+        file: str
+        line: int
+
+    class ThreadRecord(Common, total=False):
+        ident: int
+        name: str
+        cls: str
+        daemon: bool
+        probe: bool
+        target: str | None
+
+    class ThreadEndRecord(Common, total=False):
+        ident: int
+        name: str
+
+    class ExitThreadsRecord(Common):
+        alive: list[dict[str, Any]]
+
+    class LockNewRecord(Common, total=False):
+        lock: int
+        type: str
+        line: int
+        func: str
+
+    class LockEventRecord(Common, total=False):
+        lock: int
+        line: int
+        func: str
+        # ``as``: the names the lock goes by at that line (a keyword, so not a field here).
+
+
+# The levers: what the grader asks the probe to do in a run, to make a mistake show on every
+# run. Each is keyed by a role: the contract function a process or thread entered first.
+
+
+@dataclass(frozen=True)
+class Rendezvous:
+    """Hold the processes (or, with ``threads``, the threads) whose role is one of ``roles``
+    where they enter it, until ``count`` have arrived, or every one started so far has
+    arrived or shown another role and the starter waits in ``join()``, or ``timeout``
+    seconds have passed. ``count`` may name an argument of the call (``"threads"``). With
+    ``stagger``, the held processes then go one after another in the order they were
+    started."""
+
+    roles: tuple[str, ...]
+    count: int | str | None = None
+    timeout: float = 3.0
+    stagger: float = 0.0
+
+
+@dataclass(frozen=True)
+class QueueArg:
+    """A call's argument: a ``multiprocessing.Queue(maxsize)`` the harness makes, shared by
+    ``name`` with later calls. ``put`` goes in at once or, with ``every``, one item every
+    ``every`` seconds from a helper thread; with ``get_after``, a helper takes one item out
+    after that many seconds. ``shown`` is how a message writes the argument."""
+
+    name: str = "q"
+    maxsize: int = 0
+    shown: str | None = None
+    put: tuple[Any, ...] = ()
+    every: float = 0.0
+    get_after: float | None = None
+
+    def to_config(self) -> dict[str, Any]:
+        return {"lockstep": "queue", **asdict(self), "put": list(self.put)}
+
+
+def is_queue_arg(value: object) -> bool:
+    """Whether a call's argument, as the config carries it, describes a ``QueueArg``."""
+    return isinstance(value, dict) and value.get("lockstep") == "queue"
+
+
+@dataclass(frozen=True)
+class ThreadSituation:
+    """Before the calls: the main thread renamed, helper threads alive through the calls."""
+
+    main_name: str | None = None
+    extra: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Levers:
+    """Every lever of one run, as the probe reads them from ``config.json``."""
+
+    rendezvous: Rendezvous | None = None
+    thread_rendezvous: Rendezvous | None = None
+    slow: dict[str, float] = field(default_factory=dict)
+    """Seconds a process or thread of this role waits before each queue ``put`` (and after
+    each ``get`` of an item other than ``None``)."""
+    pause_after_release: dict[str, float] = field(default_factory=dict)
+    """Seconds this role waits right after releasing a ``multiprocessing`` lock."""
+    pause_after_acquire: dict[str, float] = field(default_factory=dict)
+    """Seconds this role waits right after taking a ``threading`` lock."""
+    watch_globals: tuple[str, ...] = ()
+    """Module globals a child records (their ``repr``) when its role function is done."""
+    thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
+
+    def to_config(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Levers:
+        def meeting(value: Any) -> Rendezvous | None:
+            if not value:
+                return None
+            return Rendezvous(**{**value, "roles": tuple(value.get("roles") or ())})
+
+        situation = config.get("thread_situation") or {}
+        return cls(
+            rendezvous=meeting(config.get("rendezvous")),
+            thread_rendezvous=meeting(config.get("thread_rendezvous")),
+            slow=dict(config.get("slow") or {}),
+            pause_after_release=dict(config.get("pause_after_release") or {}),
+            pause_after_acquire=dict(config.get("pause_after_acquire") or {}),
+            watch_globals=tuple(config.get("watch_globals") or ()),
+            thread_situation=ThreadSituation(
+                situation.get("main_name"), tuple(situation.get("extra") or ())
+            ),
+        )
+
+
+def run_config(
+    *,
+    module: str,
+    submission: str,
+    start_method: str | None,
+    calls: list[dict[str, Any]],
+    api: list[dict[str, Any]],
+    levers: Levers,
+) -> dict[str, Any]:
+    """The whole ``config.json`` of a run: what to load, what to call, which levers."""
+    return {
+        "module": module,
+        "submission": submission,
+        "start_method": start_method,
+        "calls": calls,
+        "api": api,
+        "levers": levers.to_config(),
+    }
