@@ -108,23 +108,23 @@ def test_grades_regrades_advances_and_quits(terminal: Terminal, submission: Path
     scores on l, and on q prints the progress and ends, leaving no process behind."""
     stub = submission / "ex09_thread_race.py"
     terminal.wait_for("[################----] 8 / 10 exercises at full marks", 90)
-    terminal.wait_for("ex09_thread_race / no_lost_update (FAIL)", 30)
+    terminal.wait_for("ex09_thread_race / no_lost_update (FAIL)", 60)
     terminal.wait_for("Keys: h hint", 5)
 
     save(stub, stub.read_text(encoding="utf-8") + "\n# saved again, nothing changed\n")
     assert terminal.wait_for("ex09_thread_race.py saved: grading again", 2) < 2
-    terminal.wait_for("No change in ex09_thread_race's checks: 0 / 10.", 30)
+    terminal.wait_for("No change in ex09_thread_race's checks: 0 / 10.", 60)
 
     terminal.press("h")
     terminal.wait_for("called_twice: At the start of main: `global n` and `n = 100`.", 5)
 
     save(stub, (KIT / "solutions" / "ex09_thread_race.py").read_text(encoding="utf-8"))
     assert terminal.wait_for("ex09_thread_race.py saved: grading again", 2) < 2
-    terminal.wait_for("ex09_thread_race: 10 / 10 (was 0)", 30)
+    terminal.wait_for("ex09_thread_race: 10 / 10 (was 0)", 60)
     terminal.wait_for("ex09_thread_race is at full marks!", 5)
     terminal.wait_for("9 / 10 exercises at full marks", 5)
     terminal.wait_for("Next: ex10_deadlock", 5)
-    terminal.wait_for("ex10_deadlock.py is missing", 30)
+    terminal.wait_for("ex10_deadlock.py is missing", 60)
 
     terminal.press("l")
     terminal.wait_for("* 09  ex09_thread_race                 10 / 10", 5)
