@@ -5,6 +5,7 @@ Python versions and dependencies are read from pyproject.toml.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -39,11 +40,40 @@ def kit_session(python: list[str] | None = None) -> Callable[[Session], Session]
     return register
 
 
+INSTALLED_STAMP = "lockstep-installed.sha256"
+"""In a session's virtualenv: a digest of the requirements installed there."""
+
+
+def install_once(session: nox.Session, *requirements: str) -> None:
+    """``session.install`` only in a new virtualenv or when ``requirements`` changed, so that a
+    warm ``nox -s grade`` costs little more than ``python -m grader`` (installing, even with
+    nothing to do, costs seconds)."""
+    location = getattr(session.virtualenv, "location", None)
+    if not location:  # no virtualenv of its own (--no-venv): nothing to remember it in
+        session.install(*requirements)
+        return
+    stamp = Path(location) / INSTALLED_STAMP
+    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == digest:
+        return
+    session.install(*requirements)
+    stamp.write_text(digest + "\n", encoding="utf-8")
+
+
 @nox.session(default=True)
 def grade(session: nox.Session) -> None:
-    """Grade your exercises: `nox -s grade -- 01` for one, `-- --hints` for more help."""
-    session.install(*DEPENDENCIES)
+    """Grade your exercises: `nox -s grade -- 01` for one, `-- --hints` for more help,
+    `-- --lang zh` in Chinese (中文反馈)."""
+    install_once(session, *DEPENDENCIES)
     session.run("python", "-m", "grader", *session.posargs)
+
+
+@nox.session(default=False)
+def watch(session: nox.Session) -> None:
+    """Grade as you edit: the first unfinished exercise, again on every save (keys: h n l q)."""
+    install_once(session, *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "watch"))
+    # Ctrl+C reaches both; nox must not end the watch mode while it waits for a grading's runs.
+    session.run("python", "-m", "grader", "watch", *session.posargs, interrupt_timeout=None)
 
 
 @kit_session()

@@ -1,7 +1,9 @@
 """Everything an exercise module needs, in one place: its scenarios (``Scenario``, ``Call``,
 the levers), its checks (``Checks``, ``Checks.each`` for what every run must satisfy,
 ``Checks.program_ends``, ``Failure``) and
-the words for its messages (``timeline``, ``who``, ``raised``).
+the words for its messages (``timeline``, ``who``, ``raised``, and ``t``: a message is one
+whole English template with named fields, ``t("{call} returned {value!r}", call=...,
+value=...)``, whose Chinese is in ``grader/translations/*.zh.toml``).
 
 An exercise module defines ``scenarios()`` and fills a ``checks = Checks()`` registry; points,
 hints and the order of the checks come from ``grader/catalogue.toml``. See docs/authoring.md.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from .checking import Check, Checks, Failure, Judge, Location, Runs, each_run
 from .evidence import raised, timeline, who
+from .language import t
 from .probe.lockstep_probe.protocol import QueueArg, Rendezvous, ThreadSituation
 from .runner import AS_PROGRAM, Call, Run, Scenario
 from .trace import CallResult, Line, ProcessInfo, ThreadInfo
@@ -35,6 +38,7 @@ __all__ = [
     "ThreadSituation",
     "each_run",
     "raised",
+    "t",
     "timeline",
     "who",
 ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from .language import pick
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +27,18 @@ class CheckInfo:
     hint: str
     hint2: str
     requires: tuple[str, ...] = ()
+    summary_zh: str = ""
+    hint_zh: str = ""
+    hint2_zh: str = ""
+
+    def localized(self) -> CheckInfo:
+        """This check with its summary and hints in the language the grader speaks now."""
+        return replace(
+            self,
+            summary=pick(self.summary, self.summary_zh),
+            hint=pick(self.hint, self.hint_zh),
+            hint2=pick(self.hint2, self.hint2_zh),
+        )
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,9 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[ExerciseInfo, ...]:
                 hint=check["hint"],
                 hint2=check["hint2"],
                 requires=tuple(check.get("requires", ())),
+                summary_zh=check.get("summary_zh", ""),
+                hint_zh=check.get("hint_zh", ""),
+                hint2_zh=check.get("hint2_zh", ""),
             )
             for check in entry["check"]
         )

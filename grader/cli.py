@@ -8,6 +8,7 @@ the student template does not have.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,49 +19,61 @@ from .cli_constants import EXIT_FAILED, EXIT_FULL_MARKS, EXIT_USAGE, START_METHO
 from .formats import Outputs, add_format_options
 from .grading import DEFAULT_JOBS, grade
 from .integrity import KitChanged
+from .language import add_language_option, argparse_speaks, chosen_in, t, use
 from .report import render
 
 
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="python -m grader",
-        description="Grade Lockstep exercises. Each exercise runs in fresh processes, under "
-        "every start method, and is never imported into the grader.",
-        epilog="Instructors: `python -m grader batch DIR --csv PATH` grades a class; "
-        "`python -m grader verify REPO` reports edited grader files (see --help of each).",
+        description=t(
+            "Grade Lockstep exercises. Each exercise runs in fresh processes, under every start "
+            "method, and is never imported into the grader."
+        ),
+        epilog=t(
+            "Grade as you edit: `python -m grader watch`. Instructors: `python -m grader batch "
+            "DIR --csv PATH` grades a class; `python -m grader verify REPO` reports edited "
+            "grader files (see --help of each)."
+        ),
     )
     cli.add_argument(
         "exercises",
         nargs="*",
         metavar="EXERCISE",
-        help="exercise id or number (01, ex01_process_lock); default: all",
+        help=t("exercise id or number (01, ex01_process_lock); default: all"),
     )
     cli.add_argument(
         "--submission",
         type=Path,
         default=Path("exercises"),
-        help="folder holding the exercise modules (default: exercises/)",
+        help=t("folder holding the exercise modules (default: exercises/)"),
     )
     cli.add_argument(
         "--json",
         type=Path,
         metavar="PATH",
-        help="also write the results as lockstep/result/v1 JSON to PATH",
+        help=t("also write the results as lockstep/result/v1 JSON to PATH"),
     )
     cli.add_argument(
-        "--hints", action="store_true", help="add the second, more direct hint to each failed check"
+        "--hints",
+        action="store_true",
+        help=t("add the second, more direct hint to each failed check"),
     )
     cli.add_argument(
         "--start-method",
         action="append",
         choices=START_METHODS,
         dest="methods",
-        help="grade under this start method only (repeatable; default: all)",
+        help=t("grade under this start method only (repeatable; default: all)"),
     )
     cli.add_argument(
-        "--jobs", type=int, default=DEFAULT_JOBS, help=f"runs at once (default: {DEFAULT_JOBS})"
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=t("runs at once (default: {jobs})", jobs=DEFAULT_JOBS),
     )
-    cli.add_argument("--quiet", action="store_true", help="print the score table only")
+    cli.add_argument("--quiet", action="store_true", help=t("print the score table only"))
+    add_language_option(cli)
     cli.add_argument(
         "--expect-zero",
         action="store_true",
@@ -79,7 +92,7 @@ def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
         exercise = find_exercise(key)
         if exercise is None:
             valid = "\n".join(f"  {e.number}  {e.id}" for e in load_catalogue())
-            return f"unknown exercise {key!r}; the exercises are:\n{valid}"
+            return t("unknown exercise {key!r}; the exercises are:\n{valid}", key=key, valid=valid)
         if exercise not in chosen:
             chosen.append(exercise)
     return chosen
@@ -93,8 +106,11 @@ def instructors_command(name: str, argv: Sequence[str]) -> int:
         if error.name != f"{__package__}.instructor":
             raise
         print(
-            f"error: `{name}` is an instructors' command: run it from the kit, not from the "
-            "student template",
+            t(
+                "error: `{name}` is an instructors' command: run it from the kit, not from the "
+                "student template",
+                name=name,
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -103,17 +119,24 @@ def instructors_command(name: str, argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    use(chosen_in(argv, os.environ))
+    if argv and argv[0] == "watch":
+        from .watch import main as watch  # its file watcher is installed by `nox -s watch`
+
+        return watch(argv[1:])
     if argv and argv[0] in SUBCOMMANDS:
         return instructors_command(argv[0], argv[1:])
-    args = parser().parse_args(argv)
+    with argparse_speaks():
+        args = parser().parse_args(argv)
     outputs = Outputs.from_args(args)
     chosen = select(args.exercises)
     if isinstance(chosen, str):
-        print(f"error: {chosen}", file=sys.stderr)
-        outputs.write_fault(str(args.submission), [], f"error: {chosen}")
+        message = t("error: {message}", message=chosen)
+        print(message, file=sys.stderr)
+        outputs.write_fault(str(args.submission), [], message)
         return EXIT_USAGE
     if not args.submission.is_dir():
-        message = f"error: the submission folder {args.submission} does not exist"
+        message = t("error: the submission folder {folder} does not exist", folder=args.submission)
         print(message, file=sys.stderr)
         outputs.write_fault(str(args.submission), chosen, message)
         return EXIT_USAGE
@@ -128,12 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KitChanged as error:  # a submission wrote into the kit: no score at all
         if args.json:
             args.json.unlink(missing_ok=True)
-        print(f"error: {error}", file=sys.stderr)
+        print(t("error: {message}", message=error), file=sys.stderr)
         outputs.write_fault(str(args.submission), chosen, str(error))
         return EXIT_USAGE
     except Exception:
         print(
-            "error: the grader itself failed (not your code). Please report this:", file=sys.stderr
+            t("error: the grader itself failed (not your code). Please report this:"),
+            file=sys.stderr,
         )
         traceback.print_exc()
         outputs.write_fault(str(args.submission), chosen, traceback.format_exc())

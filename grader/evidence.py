@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .checking import Failure, Location
+from .language import t
 from .runner import Run
 from .trace import CallResult, Line, LockEvent, LockState, ProcessInfo
 
@@ -36,10 +37,10 @@ def timeline(
         skipped = len(rendered) - limit
         rendered = [
             *rendered[:head],
-            f"         ... {skipped} more lines ...",
+            t("         ... {count} more lines ...", count=skipped),
             *rendered[-(limit - head) :],
         ]
-    return (*(rendered or ["(nothing was printed)"]), *child_errors(run))
+    return (*(rendered or [t("(nothing was printed)")]), *child_errors(run))
 
 
 def child_errors(run: Run) -> list[str]:
@@ -60,39 +61,70 @@ def child_errors(run: Run) -> list[str]:
         lost_lock = lost_lock or any("SemLock._rebuild" in text for text in errors)
     found = []
     for (role, error, code), pids in failed.items():
-        ended = f" and exited with code {code}" if code is not None else ""
-        numbers = ", ".join(map(str, sorted(pids)))
-        found.append(
-            f"{role} (pid{'s' if len(pids) > 1 else ''} {numbers}) failed with {error}{ended}"
-        )
+        fields = {"role": role, "pids": ", ".join(map(str, sorted(pids))), "error": error}
+        if code is None:
+            found.append(
+                t("{role} (pids {pids}) failed with {error}", **fields)
+                if len(pids) > 1
+                else t("{role} (pid {pids}) failed with {error}", **fields)
+            )
+        else:
+            found.append(
+                t(
+                    "{role} (pids {pids}) failed with {error} and exited with code {code}",
+                    **fields,
+                    code=code,
+                )
+                if len(pids) > 1
+                else t(
+                    "{role} (pid {pids}) failed with {error} and exited with code {code}",
+                    **fields,
+                    code=code,
+                )
+            )
     if lost_lock:
         found.append(
-            "(under spawn and forkserver a child loads its arguments after start(), and the "
-            "lock was already gone: main had returned without joining its children)"
+            t(
+                "(under spawn and forkserver a child loads its arguments after start(), and the "
+                "lock was already gone: main had returned without joining its children)"
+            )
         )
     return found
 
 
 def _kind(child: ProcessInfo) -> str:
     """How a message names children failing alike: ``Visitor running task``."""
-    return (
-        f"{child.cls or 'Process'} running {child.role}" if child.role else child.cls or "a process"
+    if child.role:
+        return t("{cls} running {role}", cls=child.cls or "Process", role=child.role)
+    return child.cls or t("a process")
+
+
+def exception(call: CallResult) -> tuple[str, Location | None]:
+    """``ValueError: bad at ex01.py:12 (`raise ValueError("bad")`)`` and that line, for a call
+    that raised."""
+    error = call.error or {}
+    frames = error.get("frames") or []
+    fields = {"type": error.get("type"), "message": error.get("message")}
+    if not frames:
+        return t("{type}: {message}", **fields), None
+    last = frames[-1]
+    location = Location(str(last["file"]), int(last["line"]), str(last.get("code", "")))
+    text = t(
+        "{type}: {message} at {file}:{line} (`{code}`)",
+        **fields,
+        file=Path(location.file).name,
+        line=location.line,
+        code=location.code,
     )
+    return text, location
 
 
 def raised(run: Run, call: CallResult) -> Failure:
     """A call that raised: which exception, and the student's line it came from."""
-    error = call.error or {}
-    frames = error.get("frames") or []
-    location = None
-    where = ""
-    if frames:
-        last = frames[-1]
-        location = Location(str(last["file"]), int(last["line"]), str(last.get("code", "")))
-        where = f" at {Path(location.file).name}:{location.line} (`{location.code}`)"
+    error, location = exception(call)
     return Failure(
-        observed=f"{call.signature()} raised {error.get('type')}: {error.get('message')}{where}",
-        expected=f"{call.function}() to return normally",
+        observed=t("{call} raised {error}", call=call.signature(), error=error),
+        expected=t("{function}() to return normally", function=call.function),
         evidence=timeline(run),
         location=location,
     )
@@ -101,17 +133,25 @@ def raised(run: Run, call: CallResult) -> Failure:
 def crashed(run: Run) -> Failure:
     """The harness ended before finishing its calls (os._exit, a signal, a closed stdout...)."""
     unfinished = next((c for c in run.trace.calls if c.ended is None), None)
-    what = unfinished.signature() if unfinished else "the program"
+    what = unfinished.signature() if unfinished else t("the program")
     code = run.exit_code
-    how = (
-        f"was killed by signal {-code}"
+    observed = (
+        t(
+            "the program was killed by signal {signal} while running {call}, before it returned",
+            signal=-code,
+            call=what,
+        )
         if code is not None and code < 0
-        else f"exited with code {code}"
+        else t(
+            "the program exited with code {code} while running {call}, before it returned",
+            code=code,
+            call=what,
+        )
     )
     detail = run.output.strip().splitlines()[-3:]
     return Failure(
-        observed=f"the program {how} while running {what}, before it returned",
-        expected=f"{what} to return normally",
+        observed=observed,
+        expected=t("{call} to return normally", call=what),
         evidence=tuple(detail) + timeline(run),
     )
 
@@ -122,9 +162,9 @@ def hang(run: Run) -> Failure:
     if unfinished is not None:
         what = unfinished.signature()
     elif not run.trace.loaded:
-        what = "importing the module"
+        what = t("importing the module")
     else:
-        what = "the program"
+        what = t("the program")
     stuck: list[str] = []
     location: Location | None = None
     locks = run.trace.lock_state()
@@ -134,47 +174,89 @@ def hang(run: Run) -> Failure:
             frame = thread.innermost_in(run.submission)
             if frame is None and thread.exiting_with_queue_data():
                 stuck.append(
-                    f"{who(run, pid)} had finished and was waiting to exit: a process sends "
-                    "everything it put on a queue before it ends, and nobody was taking it off"
+                    t(
+                        "{process} had finished and was waiting to exit: a process sends "
+                        "everything it put on a queue before it ends, and nobody was taking it "
+                        "off",
+                        process=who(run, pid),
+                    )
                 )
             if frame is None:
                 continue
             if location is None:
                 location = Location(frame.file, frame.line, frame.code)
             stuck.append(
-                f"{stuck_thread(run, pid, thread.number, thread.current, len(run.stacks[pid]))} "
-                f"was waiting at {frame.where()}: `{frame.code}`"
-                f"{lock_note(run, locks, pid, thread.number)}"
+                t(
+                    "{thread} was waiting at {where}: `{code}`{locks}",
+                    thread=stuck_thread(
+                        run, pid, thread.number, thread.current, len(run.stacks[pid])
+                    ),
+                    where=frame.where(),
+                    code=frame.code,
+                    locks=lock_note(run, locks, pid, thread.number),
+                )
             )
     stuck.extend(deadlock_cycles(run, locks))
     calls_done = run.trace.calls and all(c.ended is not None for c in run.trace.calls)
     if calls_done:
         last = run.trace.calls[-1]
-        ended = "had returned"
-        if last.error is not None:
-            ended = f"raised {raised(run, last).observed.split(' raised ', 1)[1]}"
-        running = [t for t in run.trace.student_threads() if t.ended is None and not t.daemon]
-        waited_for = "every non-daemon thread" if running else "every child process"
-        stuck.insert(
-            0,
-            f"{last.signature() if last.script else last.function + '()'} {ended}, but the "
-            f"program could not end: Python waits at exit for {waited_for} that is still "
-            "running",
-        )
+        running = [th for th in run.trace.student_threads() if th.ended is None and not th.daemon]
+        stuck.insert(0, _could_not_end(last, bool(running)))
     stuck.extend(
-        f"{who(run, pid)}: its stack could not be read (it ignores the grader's SIGUSR1, or "
-        "is stopped)"
+        t(
+            "{process}: its stack could not be read (it ignores the grader's SIGUSR1, or is "
+            "stopped)",
+            process=who(run, pid),
+        )
         if pid in run.trace.processes and run.trace.processes[pid].seen_from_inside
-        else f"{who(run, pid)} was still starting (its interpreter had not finished loading)"
+        else t(
+            "{process} was still starting (its interpreter had not finished loading)",
+            process=who(run, pid),
+        )
         for pid in run.unread
     )
     if not stuck:
-        stuck.append("no process was in the submission's own code (blocked inside the library)")
+        stuck.append(t("no process was in the submission's own code (blocked inside the library)"))
     return Failure(
-        observed=f"{what} did not finish within {run.scenario.deadline:g} s",
-        expected="the program to end by itself",
-        evidence=(*stuck, "last lines printed:", *timeline(run, run.trace.out()[-6:], limit=6)),
+        observed=t(
+            "{call} did not finish within {deadline:g} s", call=what, deadline=run.scenario.deadline
+        ),
+        expected=t("the program to end by itself"),
+        evidence=(
+            *stuck,
+            t("last lines printed:"),
+            *timeline(run, run.trace.out()[-6:], limit=6),
+        ),
         location=location,
+    )
+
+
+def _could_not_end(last: CallResult, threads_running: bool) -> str:
+    """Every call ended, yet the program did not: what Python was waiting for at exit."""
+    fields = {"call": last.signature() if last.script else last.function + "()"}
+    if last.error is not None:
+        fields["error"] = exception(last)[0]
+        if threads_running:
+            return t(
+                "{call} raised {error}, but the program could not end: Python waits at exit "
+                "for every non-daemon thread that is still running",
+                **fields,
+            )
+        return t(
+            "{call} raised {error}, but the program could not end: Python waits at exit for "
+            "every child process that is still running",
+            **fields,
+        )
+    if threads_running:
+        return t(
+            "{call} had returned, but the program could not end: Python waits at exit for "
+            "every non-daemon thread that is still running",
+            **fields,
+        )
+    return t(
+        "{call} had returned, but the program could not end: Python waits at exit for every "
+        "child process that is still running",
+        **fields,
     )
 
 
@@ -194,7 +276,7 @@ def stuck_thread(run: Run, pid: int, ident: int, current: bool, count: int) -> s
         return who(run, pid)
     if pid == run.trace.harness_pid:
         return name
-    return f"{name} of {who(run, pid)}"
+    return t("{thread} of {process}", thread=name, process=who(run, pid))
 
 
 def lock_name(
@@ -209,22 +291,30 @@ def lock_name(
             (),
         )
     info = run.trace.locks.get((pid, lock))
-    kind = info.kind if info else "lock"
-    where = f"the {kind} made at line {info.line}" if info and info.line else f"a {kind}"
+    kind = info.kind if info else t("lock")
+    where = (
+        t("the {kind} made at line {line}", kind=kind, line=info.line)
+        if info and info.line
+        else t("a {kind}", kind=kind)
+    )
     if not names:
         return where
-    return f"{' / '.join(names)} ({where})" if made else " / ".join(names)
+    return (
+        t("{names} ({where})", names=" / ".join(names), where=where) if made else " / ".join(names)
+    )
 
 
 def _holders(run: Run, locks: LockState, pid: int, lock: int, asker: int) -> str:
     owners = [t for t in locks.holders.get((pid, lock), {}) if t != asker]
     if asker in locks.holders.get((pid, lock), {}):
-        kind = run.trace.locks[(pid, lock)].kind if (pid, lock) in run.trace.locks else "lock"
-        return f"which it holds itself (a {kind} cannot be taken again by its holder" + (
-            "; an RLock can)" if kind == "Lock" else ")"
-        )
+        kind = run.trace.locks[(pid, lock)].kind if (pid, lock) in run.trace.locks else t("lock")
+        if kind == "Lock":
+            return t(
+                "which it holds itself (a Lock cannot be taken again by its holder; an RLock can)"
+            )
+        return t("which it holds itself (a {kind} cannot be taken again by its holder)", kind=kind)
     if not owners:
-        return "which nobody held any more"
+        return t("which nobody held any more")
     holding: list[str] = []
     gone: list[str] = []
     for owner in owners:
@@ -232,11 +322,16 @@ def _holders(run: Run, locks: LockState, pid: int, lock: int, asker: int) -> str
         ended = info is not None and info.ended is not None
         (gone if ended else holding).append(run.trace.thread_name(pid, owner))
     if gone and not holding:
-        return (
-            f"which {' and '.join(gone)} had taken and never released: that thread had "
-            "already ended"
+        return t(
+            "which {threads} had taken and never released: that thread had already ended",
+            threads=_and(gone),
         )
-    return "which " + " and ".join(holding + gone) + " held"
+    return t("which {threads} held", threads=_and(holding + gone))
+
+
+def _and(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a and b and c``, in the current language."""
+    return t(" and ").join(names)
 
 
 def lock_note(run: Run, locks: LockState, pid: int, ident: int) -> str:
@@ -247,15 +342,17 @@ def lock_note(run: Run, locks: LockState, pid: int, ident: int) -> str:
         for lock in locks.held_by(pid, ident)
     ]
     wait: LockEvent | None = locks.waiting.get((pid, ident))
-    parts = []
+    if wait is None:
+        return t("; it held {locks}", locks=_and(held)) if held else ""
+    fields = {
+        "lock": lock_name(run, pid, wait.lock, wait.names),
+        "holders": _holders(run, locks, pid, wait.lock, ident),
+    }
     if held:
-        parts.append(f"it held {' and '.join(held)}")
-    if wait is not None:
-        waiting = f"was waiting for {lock_name(run, pid, wait.lock, wait.names)}, "
-        parts.append(
-            ("and " if held else "it ") + waiting + _holders(run, locks, pid, wait.lock, ident)
+        return t(
+            "; it held {locks} and was waiting for {lock}, {holders}", locks=_and(held), **fields
         )
-    return "; " + " ".join(parts) if parts else ""
+    return t("; it was waiting for {lock}, {holders}", **fields)
 
 
 def deadlock_cycles(run: Run, locks: LockState) -> list[str]:
@@ -276,12 +373,17 @@ def deadlock_cycles(run: Run, locks: LockState) -> list[str]:
             continue
         seen.update(path)
         steps = [
-            f"{run.trace.thread_name(pid, ident)}"
-            + (", which" if step else "")
-            + f" waits for {lock_name(run, pid, waits_for[(pid, ident)][0])}, held by "
+            t(
+                ", which waits for {lock}, held by {holder}"
+                if step
+                else "{thread} waits for {lock}, held by {holder}",
+                thread=run.trace.thread_name(pid, ident),
+                lock=lock_name(run, pid, waits_for[(pid, ident)][0]),
+                holder=run.trace.thread_name(*waits_for[(pid, ident)][1]),
+            )
             for step, (pid, ident) in enumerate(path)
         ]
-        lines.append(f"That is a deadlock: {''.join(steps)}{run.trace.thread_name(*start)}.")
+        lines.append(t("That is a deadlock: {cycle}.", cycle="".join(steps)))
     return lines
 
 
@@ -289,11 +391,15 @@ def went_too_far(run: Run) -> Failure:
     """A run ended by the grader at one of its limits (``limits.py``): which, and what the
     program was doing then."""
     unfinished = next((c for c in run.trace.calls if c.ended is None), None)
-    during = f"while running {unfinished.signature()}, " if unfinished else ""
     return Failure(
-        observed=f"{during}{run.problem}",
-        expected="the program to end by itself within the grader's limits, leaving no "
-        "process behind",
+        observed=t(
+            "while running {call}, {problem}", call=unfinished.signature(), problem=run.problem
+        )
+        if unfinished
+        else str(run.problem),
+        expected=t(
+            "the program to end by itself within the grader's limits, leaving no process behind"
+        ),
         evidence=(*run.output.strip().splitlines()[-3:], *timeline(run)),
     )
 

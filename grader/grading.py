@@ -20,6 +20,7 @@ from typing import Any
 from . import evidence, integrity
 from .catalogue import CheckInfo, ExerciseInfo
 from .checking import Check, Checks, Failure
+from .language import t
 from .results import CheckResult, ExerciseResult, GradeResult, Status
 from .runner import Run, Scenario, run
 
@@ -139,9 +140,11 @@ def grade(
 
 
 def _missing(exercise: ExerciseInfo, submission: Path) -> ExerciseResult:
-    message = (
-        f"{submission / exercise.filename} is missing. Each exercise is one file named "
-        f"{exercise.filename} in the submission folder; was it renamed or moved?"
+    message = t(
+        "{path} is missing. Each exercise is one file named {name} in the submission folder; "
+        "was it renamed or moved?",
+        path=submission / exercise.filename,
+        name=exercise.filename,
     )
     return _all_checks(exercise, "error", message)
 
@@ -151,7 +154,8 @@ def _all_checks(exercise: ExerciseInfo, status: Status, message: str) -> Exercis
         exercise.id,
         exercise.title,
         tuple(
-            CheckResult(c.name, status, 0, c.points, message, c.summary) for c in exercise.checks
+            CheckResult(c.name, status, 0, c.points, message, c.localized().summary)
+            for c in exercise.checks
         ),
     )
 
@@ -164,36 +168,56 @@ def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
             continue
         name = exercise.filename
         if error.get("reason") == "syntax":
-            return (
-                f"{name} has a syntax error at line {error.get('line')}: {error.get('message')}"
-                f"\n    {error.get('code', '')}\nFix it, then run `python {name}` to check."
+            return t(
+                "{name} has a syntax error at line {line}: {message}\n    {code}\n"
+                "Fix it, then run `python {name}` to check.",
+                name=name,
+                line=error.get("line"),
+                message=error.get("message"),
+                code=error.get("code", ""),
             )
         if error.get("reason") == "api":
             return f"{name}: {error.get('message')}"
         frames = error.get("frames") or []
-        where = f" at line {frames[-1]['line']} (`{frames[-1]['code']}`)" if frames else ""
-        return (
-            f"importing {name} raised {error.get('type')}: {error.get('message')}{where}. "
-            "Code at the top level of the module runs on import; keep the program under "
-            '`if __name__ == "__main__":`.'
+        fields = {"name": name, "type": error.get("type"), "message": error.get("message")}
+        if frames:
+            return t(
+                "importing {name} raised {type}: {message} at line {line} (`{code}`). Code at "
+                "the top level of the module runs on import; keep the program under "
+                '`if __name__ == "__main__":`.',
+                **fields,
+                line=frames[-1]["line"],
+                code=frames[-1]["code"],
+            )
+        return t(
+            "importing {name} raised {type}: {message}. Code at the top level of the module "
+            'runs on import; keep the program under `if __name__ == "__main__":`.',
+            **fields,
         )
     for attempt in runs:
         if attempt.trace.loaded:
             continue
         if attempt.problem is not None:
-            return f"{attempt.problem} while {exercise.filename} was being imported"
+            return t(
+                "{problem} while {name} was being imported",
+                problem=attempt.problem,
+                name=exercise.filename,
+            )
         if attempt.timed_out:
             failure = evidence.hang(attempt)
-            where = "\n".join(failure.evidence[:2])
-            return (
-                f"importing {exercise.filename} did not finish within "
-                f"{attempt.scenario.deadline:g} s:\n{where}\nIs the call to main() inside "
-                '`if __name__ == "__main__":`?'
+            return t(
+                "importing {name} did not finish within {deadline:g} s:\n{where}\n"
+                'Is the call to main() inside `if __name__ == "__main__":`?',
+                name=exercise.filename,
+                deadline=attempt.scenario.deadline,
+                where="\n".join(failure.evidence[:2]),
             )
-        return (
-            f"{exercise.filename} ended the program while it was being imported (exit code "
-            f"{attempt.exit_code}). Code at the top level runs on import: keep sys.exit() and "
-            'the program itself under `if __name__ == "__main__":`.'
+        return t(
+            "{name} ended the program while it was being imported (exit code {code}). Code at "
+            "the top level runs on import: keep sys.exit() and the program itself under "
+            '`if __name__ == "__main__":`.',
+            name=exercise.filename,
+            code=attempt.exit_code,
         )
     return None
 
@@ -216,14 +240,19 @@ def _judge(plan: Plan, hint_level: int, runner: _Runner) -> ExerciseResult:
     }
     results = []
     told: dict[str, str] = {}
-    for info in exercise.checks:
+    for info in (check.localized() for check in exercise.checks):
         status, failure, failed_under = verdicts[info.name]
         blockers = [name for name in info.requires if verdicts[name][0] != "passed"]
         result = _result(info, status, failure, failed_under, blockers, hint_level)
         if failure is not None and failure.observed in told:
             # The same failure (a hang, an exception) sinks several checks: tell it once.
             first = told[failure.observed]
-            message = f"{failure.observed}: see {first} above.\nHint: {info.hint}"
+            message = t(
+                "{observed}: see {first} above.\nHint: {hint}",
+                observed=failure.observed,
+                first=first,
+                hint=info.hint,
+            )
             result = replace(result, message=message)
         elif failure is not None:
             told[failure.observed] = info.name
@@ -266,24 +295,29 @@ def _result(
     hint_level: int,
 ) -> CheckResult:
     if failure is None and blockers:
-        message = (
-            f"This part behaves, but it earns its points only together with "
-            f"{', '.join(blockers)}: fix that first."
+        message = t(
+            "This part behaves, but it earns its points only together with {checks}: fix that "
+            "first.",
+            checks=", ".join(blockers),
         )
         return CheckResult(info.name, "failed", 0, info.points, message, info.summary)
     if failure is None:
         return CheckResult(info.name, "passed", info.points, info.points, "", info.summary)
     method = failed_under[0]
-    under = f"Under the {method} start method: " if method else ""
-    parts = [f"{under}{failure.observed}.", f"Expected: {failure.expected}."]
+    parts = [
+        t("Under the {method} start method: {observed}.", method=method, observed=failure.observed)
+        if method
+        else t("{observed}.", observed=failure.observed),
+        t("Expected: {expected}.", expected=failure.expected),
+    ]
     if failure.evidence:
         parts.append("\n".join(f"    {line}" for line in failure.evidence))
     others = [m for m in failed_under[1:] if m]
     if others:
-        parts.append(f"(Also under: {', '.join(others)}.)")
-    parts.append(f"Hint: {info.hint}")
+        parts.append(t("(Also under: {methods}.)", methods=", ".join(others)))
+    parts.append(t("Hint: {hint}", hint=info.hint))
     if hint_level >= 2:
-        parts.append(f"More help: {info.hint2}")
+        parts.append(t("More help: {hint}", hint=info.hint2))
     location = failure.location
     return CheckResult(
         info.name,

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .language import t
 from .sandbox import pid_namespaces
 
 KIT = Path(__file__).resolve().parent
@@ -67,9 +68,14 @@ def guarded(roots: Iterable[Path]) -> Iterator[None]:
     yield
     edited = changed(before, snapshot(watched))
     if edited:
-        shown = ", ".join(edited[:5]) + (f" and {len(edited) - 5} more" if len(edited) > 5 else "")
+        shown = ", ".join(edited[:5])
+        if len(edited) > 5:
+            shown = t("{files} and {count} more", files=shown, count=len(edited) - 5)
         raise KitChanged(
-            f"files changed while the submissions ran: {shown}. A submission wrote into the "
-            "kit, the submission folder or the results file; no grade is given. Grade again "
-            "from a fresh copy of the kit and of the submission."
+            t(
+                "files changed while the submissions ran: {files}. A submission wrote into the "
+                "kit, the submission folder or the results file; no grade is given. Grade again "
+                "from a fresh copy of the kit and of the submission.",
+                files=shown,
+            )
         )

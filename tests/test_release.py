@@ -221,7 +221,8 @@ def test_release_command_line(tmp_path: Path) -> None:
 
 def test_template_offers_students_only_the_grade_session(template: Path) -> None:
     """The kit's instructor sessions (solutions, tests, stress, ...) need folders the template
-    does not have, so its ``nox --list`` shows only ``grade``, and the kit's shows them all."""
+    does not have, so its ``nox --list`` shows only the students' ``grade`` and ``watch``, and
+    the kit's shows them all."""
 
     def sessions(folder: Path) -> set[str]:
         listed = subprocess.run(
@@ -237,7 +238,7 @@ def test_template_offers_students_only_the_grade_session(template: Path) -> None
             line.split()[1] for line in listed.stdout.splitlines() if line.startswith(("* ", "- "))
         }
 
-    assert sessions(template) == {"grade"}
+    assert sessions(template) == {"grade", "watch"}
     assert {"grade", "solutions", "stress", "benchmark", "release"} <= sessions(ROOT)
 
 

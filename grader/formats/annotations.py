@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..results import GradeResult
-from .common import LABELS, display_name, relative_file
+from .common import display_name, label, relative_file
 
 
 def escape_data(text: str) -> str:
@@ -28,7 +28,7 @@ def annotation_lines(result: GradeResult, root: Path) -> list[str]:
             where = relative_file(check, root)
             if check.status == "passed" or where is None or check.line is None:
                 continue
-            title = f"{display_name(exercise, check)} ({LABELS[check.status]})"
+            title = f"{display_name(exercise, check)} ({label(check.status)})"
             properties = ",".join(
                 f"{key}={escape_property(value)}"
                 for key, value in (("file", where), ("line", str(check.line)), ("title", title))

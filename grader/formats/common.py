@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..language import t
 from ..results import CheckResult, ExerciseResult, Status
 
-LABELS: dict[Status, str] = {
-    "passed": "passed",
-    "failed": "failed",
-    "timeout": "hung",
-    "error": "error",
-}
-"""A status as a student reads it: ``timeout`` means the program never ended."""
+
+def label(status: Status) -> str:
+    """A status as a student reads it: ``timeout`` means the program never ended (``hung``)."""
+    labels = {
+        "passed": t("passed"),
+        "failed": t("failed"),
+        "timeout": t("hung"),
+        "error": t("error"),
+    }
+    return labels[status]
 
 
 def display_name(exercise: ExerciseResult, check: CheckResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..catalogue import ExerciseInfo
+from ..language import t
 from ..results import CheckResult, ExerciseResult, GradeResult
 
 FAULT_NOTE = (
@@ -15,7 +16,7 @@ FAULT_NOTE = (
 
 def fault_message(detail: str) -> str:
     """The note every format shows for a grader fault, followed by what went wrong."""
-    return f"{FAULT_NOTE}\n\n{detail.strip()}"
+    return f"{t(FAULT_NOTE)}\n\n{detail.strip()}"
 
 
 def faulted(submission: str, exercises: Sequence[ExerciseInfo], detail: str) -> GradeResult:
@@ -29,8 +30,9 @@ def faulted(submission: str, exercises: Sequence[ExerciseInfo], detail: str) -> 
                 exercise.id,
                 exercise.title,
                 tuple(
-                    CheckResult(check.name, "error", 0, check.points, message, check.summary)
+                    CheckResult(check.name, "error", 0, check.points, message, summary)
                     for check in exercise.checks
+                    for summary in [check.localized().summary]
                 ),
             )
             for exercise in exercises

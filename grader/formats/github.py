@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from ..language import t
 from ..results import GradeResult
 from .annotations import annotation_lines
 from .markdown import summary
@@ -46,7 +47,13 @@ def report_to_actions(
 def _append(environ: Mapping[str, str], variable: str, text: str) -> None:
     target = environ.get(variable)
     if not target:
-        print(f"warning: ${variable} is not set (not in GitHub Actions?): skipped", file=sys.stderr)
+        print(
+            t(
+                "warning: ${variable} is not set (not in GitHub Actions?): skipped",
+                variable=variable,
+            ),
+            file=sys.stderr,
+        )
         return
     with open(target, "a", encoding="utf-8") as file:
         file.write(text)

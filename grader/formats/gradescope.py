@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import find_exercise
+from ..language import t
 from ..results import GradeResult
-from .common import LABELS, check_text, display_name
+from .common import check_text, display_name, label
 
 VISIBILITY = "visible"
 """Students see every check at once: the messages are the teaching."""
@@ -29,7 +30,7 @@ def to_gradescope(result: GradeResult, *, fault: str | None = None) -> dict[str,
         for index, check in enumerate(exercise.checks, start=1):
             text = check_text(check)
             if check.status != "passed":
-                text = f"[{LABELS[check.status]}] {text}"
+                text = f"[{label(check.status)}] {text}"
             tests.append(
                 {
                     "name": display_name(exercise, check),
@@ -41,7 +42,9 @@ def to_gradescope(result: GradeResult, *, fault: str | None = None) -> dict[str,
                     "visibility": VISIBILITY,
                 }
             )
-    output = f"Lockstep: {result.score} / {result.max_score} points."
+    output = t(
+        "Lockstep: {score} / {max_score} points.", score=result.score, max_score=result.max_score
+    )
     if fault is not None:
         output = f"{fault}\n\n{output}"
     return {

@@ -5,39 +5,46 @@ from __future__ import annotations
 
 import re
 
+from ..language import t
 from ..results import GradeResult
-from .common import LABELS, display_name
+from .common import display_name, label
 
 _MARKS = {"passed": "✅", "failed": "❌", "timeout": "⏳", "error": "⚠️"}
 
 
 def summary(result: GradeResult, *, fault: str | None = None) -> str:
     """The Markdown text; a grader fault comes first, in a warning."""
-    lines = [f"## Lockstep: {result.score} / {result.max_score} points", ""]
+    title = t(
+        "Lockstep: {score} / {max_score} points", score=result.score, max_score=result.max_score
+    )
+    lines = [f"## {title}", ""]
     if fault is not None:
         lines += ["> [!WARNING]", *(f"> {line}" for line in fault.strip().splitlines()), ""]
-    lines += ["| Exercise | Check | Result | Points |", "| --- | --- | --- | ---: |"]
+    lines += [
+        t("| Exercise | Check | Result | Points |"),
+        "| --- | --- | --- | ---: |",
+    ]
     for exercise in result.exercises:
         for check in exercise.checks:
-            result_cell = f"{_MARKS[check.status]} {LABELS[check.status]}"
+            result_cell = f"{_MARKS[check.status]} {label(check.status)}"
             lines.append(
                 f"| {_cell(exercise.id)} | {_cell(check.name)} | {result_cell} "
                 f"| {check.score} / {check.max_score} |"
             )
     failures = [(e, c) for e in result.exercises for c in e.checks if c.status != "passed"]
     if failures and fault is None:
-        lines += ["", "### What to fix", ""]
+        lines += ["", f"### {t('What to fix')}", ""]
         for exercise, check in failures:
             lines += [
                 f"<details><summary><b>{_html(display_name(exercise, check))}</b> "
-                f"({LABELS[check.status]}): {_html(check.summary)}</summary>",
+                f"({label(check.status)}): {_html(check.summary)}</summary>",
                 "",
                 *_fenced(check.message),
                 "",
                 "</details>",
                 "",
             ]
-        lines.append("Run `python -m grader EXERCISE --hints` for a more direct hint.")
+        lines.append(t("Run `python -m grader EXERCISE --hints` for a more direct hint."))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+from ..language import t
 from ..results import CheckResult, GradeResult
 from .common import check_text, display_name, relative_file, rerun_command
 
@@ -77,4 +78,4 @@ def encode(document: dict[str, Any]) -> str:
 def _clip(text: str) -> str:
     if len(text) <= MESSAGE_LIMIT:
         return text
-    return text[: MESSAGE_LIMIT - 60].rstrip() + "\n... (cut short: the step summary has it all)"
+    return text[: MESSAGE_LIMIT - 60].rstrip() + t("\n... (cut short: the step summary has it all)")

@@ -30,7 +30,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 WORKFLOW = ".github/workflows/classroom.yml"
-COPIED_FILES = ("noxfile.py", "pyproject.toml", ".gitignore")
+COPIED_FILES = ("noxfile.py", "pyproject.toml", ".gitignore", "docs/students.zh.md")
 """Files copied as they are, when the kit has them (the first two are required)."""
 NOT_FOR_STUDENTS = ("instructor", "maintainer")
 """Packages of ``grader/`` the template leaves out: the instructors' tools (batch, verify,
@@ -66,6 +66,7 @@ def build(out_dir: Path, *, kit: Path = KIT_ROOT, date: str | None = None) -> Ma
     shutil.copytree(kit / "grader", out_dir / "grader", ignore=_skipped(kit / "grader"))
     for name in COPIED_FILES:
         if (kit / name).is_file():
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(kit / name, out_dir / name)
     has_workflow = (kit / WORKFLOW).is_file()
     if has_workflow:
@@ -138,7 +139,11 @@ def student_readme(
         "nox -s grade               # every exercise: a score table; exit code 0 = full marks",
         f"nox -s grade -- {number}         # one exercise, by its number (or its name)",
         f"nox -s grade -- {number} --hints # the same, with a more direct hint per failed check",
+        "nox -s grade -- --lang zh  # feedback in Chinese (or a zh_* locale: LANG=zh_CN.UTF-8)",
+        "nox -s watch               # grade as you edit: keys h hint, n next, l list, q quit",
         "```",
+        "",
+        "中文说明：[docs/students.zh.md](docs/students.zh.md)（两个命令、监视模式、怎样看没通过的检查）。",
         "",
         "The grader never imports your module into its own process. A program that hangs costs"
         " only its own exercise: it is stopped at the time limit below and reported with the"

@@ -115,6 +115,39 @@ def time_once(measurement: Measurement) -> tuple[float, float]:
     return wall, floor
 
 
+NOX_OVERHEAD_BUDGET = 0.5
+"""What ``nox -s grade`` may add to ``python -m grader`` on a warm virtualenv (issue 11)."""
+
+
+def nox_overhead(repeat: int) -> str:
+    """A line comparing ``nox -s grade -- 01`` on a warm virtualenv with ``python -m grader 01``
+    (medians of ``repeat`` alternating runs, both grading solutions/), ending OVER BUDGET when
+    nox adds more than its budget; without nox on the PATH, a line saying so."""
+    nox = shutil.which("nox")
+    if nox is None:
+        return "nox -s grade -- 01: skipped (nox is not on the PATH)"
+    arguments = ["01", "--submission", "solutions", "--quiet"]
+    commands = {
+        "nox": [nox, "-s", "grade", "--", *arguments],
+        "python": [sys.executable, "-m", "grader", *arguments],
+    }
+    subprocess.run(commands["nox"], cwd=KIT_ROOT, capture_output=True, check=False)  # warm up
+    walls: dict[str, list[float]] = {"nox": [], "python": []}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            started = time.monotonic()
+            subprocess.run(command, cwd=KIT_ROOT, capture_output=True, check=False)
+            walls[name].append(time.monotonic() - started)
+    nox_median, python_median = (statistics.median(walls[name]) for name in ("nox", "python"))
+    overhead = nox_median - python_median
+    verdict = "within budget" if overhead <= NOX_OVERHEAD_BUDGET else "OVER BUDGET"
+    return (
+        f"nox -s grade -- 01 (warm) {nox_median:.2f}s against python -m grader 01 "
+        f"{python_median:.2f}s (medians of {repeat}): overhead {overhead:+.2f}s, budget "
+        f"{NOX_OVERHEAD_BUDGET:.1f}s  {verdict}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     cli = argparse.ArgumentParser(prog="python -m grader.maintainer.benchmark", description=__doc__)
     cli.add_argument("--repeat", type=int, default=3, help="gradings per line (default: 3)")
@@ -138,6 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{min(walls):>6.2f}s {median:>6.2f}s  {verdict}",
             flush=True,
         )
+    if not args.only or any(key in "nox" for key in args.only):
+        line = nox_overhead(args.repeat)
+        print(line, flush=True)
+        if line.endswith("OVER BUDGET"):
+            over.append("nox")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 1 if over else 0
 
