@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .language import t
 from .runner import Run
 
 
@@ -101,9 +102,14 @@ def _program_ended(runs: Runs) -> Failure | None:
     for run in runs.values():
         unfinished = [call for call in run.trace.calls if call.ended is None]
         if run.timed_out or unfinished or not run.trace.done or run.exit_code != 0:
-            what = unfinished[0].signature() if unfinished else "the program"
             return Failure(
-                observed=f"{what} did not end by itself (exit code {run.exit_code})",
-                expected="the program to end by itself",
+                observed=t(
+                    "{call} did not end by itself (exit code {code})",
+                    call=unfinished[0].signature(),
+                    code=run.exit_code,
+                )
+                if unfinished
+                else t("the program did not end by itself (exit code {code})", code=run.exit_code),
+                expected=t("the program to end by itself"),
             )
     return None

@@ -23,7 +23,9 @@ def printer(run: Run, line: Line) -> str:
     if line.thread is None or run.trace.main_threads.get(line.pid) in (None, line.thread):
         return who(run, line.pid)
     name = run.trace.thread_name(line.pid, line.thread, line.time)
-    return name if line.pid == run.trace.harness_pid else f"{name} of {who(run, line.pid)}"
+    if line.pid == run.trace.harness_pid:
+        return name
+    return t("{thread} of {process}", thread=name, process=who(run, line.pid))
 
 
 def timeline(
@@ -271,9 +273,10 @@ def _start_order(run: Run, pid: int, ident: int) -> int:
 def stuck_thread(run: Run, pid: int, ident: int, current: bool, count: int) -> str:
     """How a hang report names a thread: ``the main program (pid 4240)``, ``thread 甲-eat2
     (Thread-3)``, ``thread worker (Thread-2) of task (pid 4242)``."""
-    name = run.trace.thread_name(pid, ident)
-    if name == "the main thread" or (name.startswith("thread 0x") and (current or count == 1)):
+    unknown = run.trace.thread(pid, ident) is None and run.trace.last_thread(pid, ident) is None
+    if run.trace.main_threads.get(pid) == ident or (unknown and (current or count == 1)):
         return who(run, pid)
+    name = run.trace.thread_name(pid, ident)
     if pid == run.trace.harness_pid:
         return name
     return t("{thread} of {process}", thread=name, process=who(run, pid))

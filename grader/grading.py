@@ -160,6 +160,32 @@ def _all_checks(exercise: ExerciseInfo, status: Status, message: str) -> Exercis
     )
 
 
+def api_problem(file: str, error: dict[str, Any]) -> str:
+    """The harness's finding that the module lacks a promised function (``check_api``), in
+    words."""
+    fields = {"file": file, "name": error.get("name"), "param": repr(error.get("param"))}
+    problem = error.get("problem")
+    if problem == "not_callable":
+        return t("{file}: {name} is a {type}, not a function", **fields, type=error.get("type"))
+    if problem == "no_parameter":
+        return t(
+            "{file}: {name}() has no parameter {param}: the exercise asks for {signature}",
+            **fields,
+            signature=error.get("signature"),
+        )
+    if problem == "extra_parameter":
+        return t(
+            "{file}: {name}() requires a parameter {param} that the exercise does not have: the "
+            "exercise asks for {signature}",
+            **fields,
+            signature=error.get("signature"),
+        )
+    return t(
+        "{file}: missing function {name}(): is it defined at the top level and spelled {name}?",
+        **fields,
+    )
+
+
 def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
     """Why the module could not be graded at all (it does not load), or None."""
     for attempt in runs:
@@ -177,7 +203,7 @@ def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
                 code=error.get("code", ""),
             )
         if error.get("reason") == "api":
-            return f"{name}: {error.get('message')}"
+            return api_problem(name, error)
         frames = error.get("frames") or []
         fields = {"name": name, "type": error.get("type"), "message": error.get("message")}
         if frames:

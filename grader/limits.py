@@ -8,6 +8,8 @@ every process of the user and does not bind root at all (CI runs as root).
 
 from __future__ import annotations
 
+from .language import t
+
 MB = 1024 * 1024
 
 MEMORY_MB = 256
@@ -46,48 +48,89 @@ def rlimits() -> dict[str, int]:
 
 
 def too_many_processes(module: str) -> str:
-    return (
-        f"{module} had more than {MAX_PROCESSES} processes running at once; the grader "
-        "stopped it there (is a start() inside a loop that never ends?)"
+    return t(
+        "{module} had more than {count} processes running at once; the grader stopped it there "
+        "(is a start() inside a loop that never ends?)",
+        module=module,
+        count=MAX_PROCESSES,
     )
 
 
 def too_much_output(module: str) -> str:
-    return (
-        f"{module} wrote more than {OUTPUT_MB} MB to its standard output outside print(); "
-        "output cut, and the run stopped there"
+    return t(
+        "{module} wrote more than {mb} MB to its standard output outside print(); output cut, "
+        "and the run stopped there",
+        module=module,
+        mb=OUTPUT_MB,
     )
 
 
 def too_much_printed(module: str, what: str) -> str:
-    return f"{module} {what} more than {RECORD_MB} MB; output cut, and the run stopped there"
+    """``what``: ``printed``, or ``put on queues``."""
+    if what == "printed":
+        return t(
+            "{module} printed more than {mb} MB; output cut, and the run stopped there",
+            module=module,
+            mb=RECORD_MB,
+        )
+    return t(
+        "{module} put on queues more than {mb} MB; output cut, and the run stopped there",
+        module=module,
+        mb=RECORD_MB,
+    )
 
 
 def too_much_memory(module: str) -> str:
-    return f"{module} used more than {MEMORY_MB} MB of memory in one process; stopped there"
+    return t(
+        "{module} used more than {mb} MB of memory in one process; stopped there",
+        module=module,
+        mb=MEMORY_MB,
+    )
 
 
 def out_of_memory(module: str) -> str:
-    return (
-        f"{module} ran out of memory (MemoryError): the grader gives each process at most "
-        f"{ADDRESS_SPACE_MB} MB of address space"
+    return t(
+        "{module} ran out of memory (MemoryError): the grader gives each process at most {mb} MB "
+        "of address space",
+        module=module,
+        mb=ADDRESS_SPACE_MB,
     )
 
 
 def supervisor_killed(module: str) -> str:
-    return (
-        f"{module} ended the process that supervises it (it signalled its parent or its "
-        "process group); the run was stopped there"
+    return t(
+        "{module} ended the process that supervises it (it signalled its parent or its process "
+        "group); the run was stopped there",
+        module=module,
     )
 
 
 def left_running(module: str, escaped: list[tuple[int, str]]) -> str:
     """``escaped``: (PID, command line) of each process that outlived the program."""
-    shown = "; ".join(f"pid {pid}: {command}" for pid, command in escaped[:3])
-    more = f" and {len(escaped) - 3} more" if len(escaped) > 3 else ""
-    count = f"{len(escaped)} process{'es' if len(escaped) > 1 else ''}"
-    them = "them" if len(escaped) > 1 else "it"
-    return (
-        f"{module} left {count} running after the program ended ({shown}{more}); the grader "
-        f"killed {them}. A program must end, or wait for, every process it starts"
+    shown = "; ".join(
+        t("pid {pid}: {command}", pid=pid, command=command) for pid, command in escaped[:3]
+    )
+    if len(escaped) == 1:
+        return t(
+            "{module} left 1 process running after the program ended ({shown}); the grader "
+            "killed it. A program must end, or wait for, every process it starts",
+            module=module,
+            shown=shown,
+        )
+    if len(escaped) > 3:
+        return t(
+            "{module} left {count} processes running after the program ended ({shown} and "
+            "{more} more); the grader killed them. A program must end, or wait for, every "
+            "process it starts",
+            module=module,
+            count=len(escaped),
+            shown=shown,
+            more=len(escaped) - 3,
+        )
+    return t(
+        "{module} left {count} processes running after the program ended ({shown}); the grader "
+        "killed them. A program must end, or wait for, every process it starts",
+        module=module,
+        count=len(escaped),
+        shown=shown,
     )

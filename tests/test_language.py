@@ -18,6 +18,7 @@ from grader.catalogue import load_catalogue
 GRADER = Path(language.__file__).parent
 KIT = GRADER.parent
 CODE_TABLE = language.TRANSLATIONS / "messages.zh.toml"
+EXERCISES_TABLE = language.TRANSLATIONS / "exercises.zh.toml"
 
 
 def _literal(node: ast.expr, constants: dict[str, str]) -> str | None:
@@ -81,17 +82,18 @@ def test_every_translation_keeps_the_fields_of_its_english() -> None:
 
 
 def test_no_stale_translation() -> None:
-    """The code's table holds only templates the grader still uses (argparse's own words
-    aside): an edited English template leaves no orphan behind."""
+    """The code's table and the exercises' hold only templates the grader still uses
+    (argparse's own words aside): an edited English template leaves no orphan behind."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:
         import tomli as tomllib
-    with open(CODE_TABLE, "rb") as file:
-        sections = tomllib.load(file)
     used = templates()
-    stale = [text for text in sections["messages"] if text not in used]
-    assert not stale
+    for table, section in ((CODE_TABLE, "messages"), (EXERCISES_TABLE, "exercises")):
+        with open(table, "rb") as file:
+            entries = tomllib.load(file)[section]
+        stale = [text for text in entries if text not in used]
+        assert not stale, f"{table.name}: {stale}"
 
 
 def test_every_check_has_chinese_summary_and_hints() -> None:
@@ -215,3 +217,75 @@ def test_course_formats_speak_the_chosen_language(tmp_path: Path) -> None:
     assert gradescope["tests"][0]["output"].startswith("[卡住] 摘要")
     assert "（卡住）" not in annotations[0] and "(卡住)" in annotations[0]
     assert "总分" in report and "卡住" in report and "Total" not in report
+
+
+# One wrong program per exercise whose failures say other things than its stub's do.
+WRONG = {
+    "ex01_process_lock": "join_in_start_loop",
+    "ex02_ticket_booking": "wrong_numbering",
+    "ex03_pids": "made_up_pid",
+    "ex04_isolation": "parent_puts",
+    "ex05_queue": "gives_up_at_once",
+    "ex06_producer_consumer": "terminate_consumer",
+    "ex07_many_producers_consumers": "daemon_no_join",
+    "ex08_threads": "daemon_never_set",
+    "ex09_thread_race": "join_in_start_loop",
+    "ex10_deadlock": "fork_released_before_eating",
+}
+_QUOTED = (
+    r"`[^`]*`",  # code
+    r"'[^'\n]*'|\"[^\"\n]*\"",  # Python literals
+    r"\b\w+(?:Error|Exception|Warning|Interrupt|Exit): [^，。；（\n]*",  # Python's own message
+    r"[\w.-]+\.py\b",  # file names
+    r"python [\w./-]+",  # a program as it was run
+)
+_CALL = re.compile(r"[\w.]+\((?:[^()]|\([^()]*\))*\)")
+_ENGLISH = re.compile(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*){2,}")
+
+
+def english_sentences(text: str) -> list[str]:
+    """Runs of three or more English words left once code, Python literals and exception
+    messages, file names and function calls (signatures) are taken out."""
+    for pattern in _QUOTED:
+        text = re.sub(pattern, " ", text)
+    while _CALL.search(text):
+        text = _CALL.sub(" ", text)
+    return [line for line in text.splitlines() if _ENGLISH.search(line)]
+
+
+def test_english_sentences_are_found() -> None:
+    """The detector the next test relies on finds an English sentence and passes Chinese
+    around code, signatures, exception messages and file names."""
+    assert english_sentences("在 fork 启动方式下：the child put nothing on a queue。")
+    assert not english_sentences(
+        "main(names=['张三'], delay=0.05) 抛出了 NameError: name 'p2' is not defined，位置 "
+        "ex06_producer_consumer.py:45（`p2.join()`）；提示：用 `with lock:` 包住临界区"
+    )
+
+
+def test_no_english_sentence_in_the_chinese_reports(tmp_path: Path) -> None:
+    """Graded in Chinese (under fork), the ten untouched stubs and one wrong program per
+    exercise get a report with no English sentence left: every line a student reads, the
+    messages with their evidence included."""
+    from grader.grading import grade
+    from grader.report import render
+
+    exercises = load_catalogue()
+    assert set(WRONG) == {e.id for e in exercises}
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    for exercise_id, fixture in WRONG.items():
+        source = KIT / "tests" / "fixtures" / exercise_id / f"{fixture}.py"
+        (wrong / f"{exercise_id}.py").write_text(source.read_text(encoding="utf-8"))
+    try:
+        language.use("zh")
+        reports = {
+            folder: render(grade(folder, exercises, start_methods=["fork"], hint_level=2))
+            for folder in (KIT / "exercises", wrong)
+        }
+    finally:
+        language.use("en")
+    for folder, report in reports.items():
+        assert "要改的地方" in report
+        left = english_sentences(report)
+        assert not left, f"{folder}: English left in the Chinese report:\n" + "\n".join(left)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, t, timeline, who
 
 N = 3
 FAIL_N = 3
@@ -17,6 +17,7 @@ DELAY = 0.1
 """Each child's sleep inside the lock: long beside the few milliseconds its siblings need to
 print once the common start lets them go, so a missing lock always shows."""
 PAUSE = 0.05
+ONE_BY_ONE = "each 进程i来了 followed directly by 进程i走了 from the same process"
 _LINE = re.compile(r"^进程(\d+)(来了|走了)$")
 
 
@@ -63,26 +64,36 @@ def overlaps(run: Run) -> Failure | None:
         if action == "来了":
             if inside is not None:
                 return Failure(
-                    observed=f"进程{i}来了 was printed while 进程{inside[1]} was still inside "
-                    f"(before 进程{inside[1]}走了): two processes held the critical "
-                    "section at once",
-                    expected="each 进程i来了 followed directly by 进程i走了 from the same process",
+                    observed=t(
+                        "进程{i}来了 was printed while 进程{inside} was still inside (before "
+                        "进程{inside}走了): two processes held the critical section at once",
+                        i=i,
+                        inside=inside[1],
+                    ),
+                    expected=t(ONE_BY_ONE),
                     evidence=timeline(run),
                 )
             inside = (pid, i)
         else:
             if inside is None or inside != (pid, i):
                 return Failure(
-                    observed=f"进程{i}走了 by {who(run, pid)} without its own arrival before it",
-                    expected="each 进程i来了 followed directly by 进程i走了 from the same process",
+                    observed=t(
+                        "进程{i}走了 by {process} without its own arrival before it",
+                        i=i,
+                        process=who(run, pid),
+                    ),
+                    expected=t(ONE_BY_ONE),
                     evidence=timeline(run),
                 )
             inside = None
     if inside is not None:
         return Failure(
-            observed=f"进程{inside[1]}来了 by {who(run, inside[0])} was never followed by "
-            f"进程{inside[1]}走了",
-            expected="each 进程i来了 followed directly by 进程i走了 from the same process",
+            observed=t(
+                "进程{i}来了 by {process} was never followed by 进程{i}走了",
+                i=inside[1],
+                process=who(run, inside[0]),
+            ),
+            expected=t(ONE_BY_ONE),
             evidence=timeline(run),
         )
     return None
@@ -93,8 +104,8 @@ def one_at_a_time(runs: Runs) -> Failure | None:
     run = runs["main"]
     if not events(run):
         return Failure(
-            observed=f"{run.trace.calls[0].signature()} printed no 进程i来了 line",
-            expected=f"{N} processes printing 进程i来了 and 进程i走了",
+            observed=t("{call} printed no 进程i来了 line", call=run.trace.calls[0].signature()),
+            expected=t("{n} processes printing 进程i来了 and 进程i走了", n=N),
             evidence=timeline(run),
         )
     failure = overlaps(run)
@@ -104,9 +115,13 @@ def one_at_a_time(runs: Runs) -> Failure | None:
     through = {i for _, action, i in events(run) if action == "走了"}
     if len(through) < N:
         return Failure(
-            observed=f"{run.trace.calls[0].signature()}: only {len(through)} of the {N} "
-            "processes got in and out",
-            expected=f"{N} processes printing 进程i来了 and 进程i走了, one at a time",
+            observed=t(
+                "{call}: only {through} of the {n} processes got in and out",
+                call=run.trace.calls[0].signature(),
+                through=len(through),
+                n=N,
+            ),
+            expected=t("{n} processes printing 进程i来了 and 进程i走了, one at a time", n=N),
             evidence=timeline(run),
         )
     return None
@@ -119,8 +134,8 @@ def each_once(runs: Runs) -> Failure | None:
     expected = sorted((action, i) for i in range(1, N + 1) for action in ("来了", "走了"))
     if sorted((action, i) for _, action, i in seen) != expected:
         return Failure(
-            observed=f"main(n={N}) printed these arrivals and departures",
-            expected=f"进程i来了 and 进程i走了 exactly once for each i in 1..{N}",
+            observed=t("main(n={n}) printed these arrivals and departures", n=N),
+            expected=t("进程i来了 and 进程i走了 exactly once for each i in 1..{n}", n=N),
             evidence=timeline(run),
         )
     children = {p.pid for p in run.trace.children()}
@@ -130,14 +145,20 @@ def each_once(runs: Runs) -> Failure | None:
     for i, pids in sorted(printers.items()):
         if len(pids) != 1 or not pids <= children:
             return Failure(
-                observed=f"the lines of 进程{i} came from {', '.join(who(run, p) for p in pids)}",
-                expected="both lines of 进程i printed by the same child process, one child per i",
+                observed=t(
+                    "the lines of 进程{i} came from {processes}",
+                    i=i,
+                    processes=", ".join(who(run, p) for p in pids),
+                ),
+                expected=t(
+                    "both lines of 进程i printed by the same child process, one child per i"
+                ),
                 evidence=timeline(run),
             )
     if len({next(iter(pids)) for pids in printers.values()}) != N:
         return Failure(
-            observed="one child process printed the lines of several i",
-            expected=f"{N} different child processes, one per i",
+            observed=t("one child process printed the lines of several i"),
+            expected=t("{n} different child processes, one per i", n=N),
             evidence=timeline(run),
         )
     return None
@@ -149,22 +170,37 @@ def started_together(runs: Runs) -> Failure | None:
     children = run.trace.children("task")
     if len(children) < N:
         return Failure(
-            observed=f"main(n={N}) started {len(children)} processes running task",
-            expected=f"{N} processes running task",
+            observed=t(
+                "main(n={n}) started {count} processes running task", n=N, count=len(children)
+            ),
+            expected=t("{n} processes running task", n=N),
         )
     last_start = max(p.started for p in children)
     first_end = min(p.ended if p.ended is not None else float("inf") for p in children)
     if last_start >= first_end:
         spans = tuple(
-            f"{who(run, p.pid)}: started {p.started:.3f}s, ended "
-            + (f"{p.ended:.3f}s" if p.ended is not None else "-")
+            t(
+                "{process}: started {started:.3f}s, ended {ended:.3f}s",
+                process=who(run, p.pid),
+                started=p.started,
+                ended=p.ended,
+            )
+            if p.ended is not None
+            else t(
+                "{process}: started {started:.3f}s, ended -",
+                process=who(run, p.pid),
+                started=p.started,
+            )
             for p in children
         )
         return Failure(
-            observed="a child ended before the last one was started: the processes ran one "
-            "after the other, never alive together",
-            expected="all the children started first, then joined, so the lock is what "
-            "keeps them apart",
+            observed=t(
+                "a child ended before the last one was started: the processes ran one after "
+                "the other, never alive together"
+            ),
+            expected=t(
+                "all the children started first, then joined, so the lock is what keeps them apart"
+            ),
             evidence=spans,
         )
     return None
@@ -182,9 +218,11 @@ def main_waits(runs: Runs) -> Failure | None:
     ]
     if running:
         return Failure(
-            observed=f"main() returned while {', '.join(who(run, p.pid) for p in running)} "
-            "still ran",
-            expected="main() to return only after every child has exited",
+            observed=t(
+                "main() returned while {processes} still ran",
+                processes=", ".join(who(run, p.pid) for p in running),
+            ),
+            expected=t("main() to return only after every child has exited"),
         )
     return None
 
@@ -201,9 +239,12 @@ def released_on_error(runs: Runs) -> Failure | None:
     ]
     if missing:
         return Failure(
-            observed=f"with process {FAILING} raising RuntimeError inside, "
-            f"{', '.join(missing)} never appeared",
-            expected="every other process still to get in and out",
+            observed=t(
+                "with process {failing} raising RuntimeError inside, {missing} never appeared",
+                failing=FAILING,
+                missing=", ".join(missing),
+            ),
+            expected=t("every other process still to get in and out"),
             evidence=timeline(run),
         )
     return overlaps_ignoring_failed(run)
@@ -217,8 +258,10 @@ def overlaps_ignoring_failed(run: Run) -> Failure | None:
         if action == "来了":
             if inside is not None and inside != failed_pid:
                 return Failure(
-                    observed=f"进程{i}来了 was printed while another process was still inside",
-                    expected="one process at a time, even when one of them raises",
+                    observed=t(
+                        "进程{i}来了 was printed while another process was still inside", i=i
+                    ),
+                    expected=t("one process at a time, even when one of them raises"),
                     evidence=timeline(run),
                 )
             inside = pid

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, t, timeline, who
 
 DB = "tickets.json"
 DELAY = 0.1
@@ -81,11 +81,25 @@ def never_oversold(runs: Runs) -> Failure | None:
         wanted = min(tickets, buyers)
         winners = [i for _, i, bought in results(run) if bought]
         if len(winners) != wanted:
-            who_won = ", ".join(f"用户{i}" for i in winners) or "nobody"
+            observed = (
+                t(
+                    "{case}: {count} buyers printed 抢票成功 ({winners})",
+                    case=_case(run),
+                    count=len(winners),
+                    winners=", ".join(f"用户{i}" for i in winners),
+                )
+                if winners
+                else t("{case}: 0 buyers printed 抢票成功 (nobody)", case=_case(run))
+            )
             return Failure(
-                observed=f"{_case(run)}: {len(winners)} buyers printed 抢票成功 ({who_won})",
-                expected=f"exactly {wanted} successes: {tickets} tickets for {buyers} buyers, "
-                "each sold once",
+                observed=observed,
+                expected=t(
+                    "exactly {wanted} successes: {tickets} tickets for {buyers} buyers, each "
+                    "sold once",
+                    wanted=wanted,
+                    tickets=tickets,
+                    buyers=buyers,
+                ),
                 evidence=timeline(run),
             )
     return None
@@ -99,16 +113,28 @@ def count_left(runs: Runs) -> Failure | None:
         returned, in_file = run.trace.calls[0].value, run.trace.calls[1].value
         if in_file != wanted:
             return Failure(
-                observed=f'after {_case(run)} the file held {{"count": {in_file!r}}}',
-                expected=f'{{"count": {wanted}}}: each of the {min(tickets, buyers)} sales '
-                "takes one ticket off the count the previous sale wrote (none overwritten)",
+                observed=t(
+                    'after {case} the file held {{"count": {count!r}}}',
+                    case=_case(run),
+                    count=in_file,
+                ),
+                expected=t(
+                    '{{"count": {wanted}}}: each of the {sales} sales takes one ticket off the '
+                    "count the previous sale wrote (none overwritten)",
+                    wanted=wanted,
+                    sales=min(tickets, buyers),
+                ),
                 evidence=timeline(run),
             )
         if returned != in_file:
             return Failure(
-                observed=f"{_case(run)} returned {returned!r}, but the file held "
-                f'{{"count": {in_file!r}}}',
-                expected="main() to return the count left in the file",
+                observed=t(
+                    '{case} returned {returned!r}, but the file held {{"count": {count!r}}}',
+                    case=_case(run),
+                    returned=returned,
+                    count=in_file,
+                ),
+                expected=t("main() to return the count left in the file"),
             )
     return None
 
@@ -125,18 +151,18 @@ def each_buyer_once(runs: Runs) -> Failure | None:
 
 def _each_buyer_once(run: Run, buyers: int) -> Failure | None:
     wanted = set(range(1, buyers + 1))
-    expected = (
-        f"用户i查询余票: N and then 用户i抢票成功 or 用户i抢票失败, once each for every i in "
-        f"1..{buyers}, both printed by buyer i's own child process"
+    expected = t(
+        "用户i查询余票: N and then 用户i抢票成功 or 用户i抢票失败, once each for every i in "
+        "1..{buyers}, both printed by buyer i's own child process",
+        buyers=buyers,
     )
     looked = [(pid, i) for pid, i, _ in searches(run)]
     tried = [(pid, i) for pid, i, _ in results(run)]
-    for what, seen in (("search (用户i查询余票)", looked), ("result (用户i抢票...)", tried)):
+    for kind, seen in (("search", looked), ("result", tried)):
         numbers = sorted(i for _, i in seen)
         if numbers != sorted(wanted):
             return Failure(
-                observed=f"{_case(run)}: the {what} lines were for buyers "
-                f"{', '.join(map(str, numbers)) or 'none'}",
+                observed=_wrong_buyers(_case(run), kind, numbers),
                 expected=expected,
                 evidence=timeline(run),
             )
@@ -144,18 +170,42 @@ def _each_buyer_once(run: Run, buyers: int) -> Failure | None:
     for pid, i in tried:
         if searched_by[i] != pid:
             return Failure(
-                observed=f"用户{i}'s search was printed by {who(run, searched_by[i])} and its "
-                f"result by {who(run, pid)}",
+                observed=t(
+                    "用户{i}'s search was printed by {searcher} and its result by {buyer}",
+                    i=i,
+                    searcher=who(run, searched_by[i]),
+                    buyer=who(run, pid),
+                ),
                 expected=expected,
                 evidence=timeline(run),
             )
     if len(set(searched_by.values())) != buyers:
         return Failure(
-            observed="one child process printed the lines of several buyers",
-            expected=f"{buyers} child processes, one per buyer",
+            observed=t("one child process printed the lines of several buyers"),
+            expected=t("{buyers} child processes, one per buyer", buyers=buyers),
             evidence=timeline(run),
         )
     return _search_before_result(run)
+
+
+def _wrong_buyers(case: str, kind: str, numbers: list[int]) -> str:
+    """Whose search (or result) lines there were, when not one per buyer."""
+    found = ", ".join(map(str, numbers))
+    if kind == "search":
+        if not numbers:
+            return t("{case}: the search (用户i查询余票) lines were for buyers none", case=case)
+        return t(
+            "{case}: the search (用户i查询余票) lines were for buyers {numbers}",
+            case=case,
+            numbers=found,
+        )
+    if not numbers:
+        return t("{case}: the result (用户i抢票...) lines were for buyers none", case=case)
+    return t(
+        "{case}: the result (用户i抢票...) lines were for buyers {numbers}",
+        case=case,
+        numbers=found,
+    )
 
 
 def _search_before_result(run: Run) -> Failure | None:
@@ -168,9 +218,12 @@ def _search_before_result(run: Run) -> Failure | None:
         result = _RESULT.match(text)
         if result and int(result[1]) not in searched:
             return Failure(
-                observed=f"用户{result[1]}抢票{result[2]} was printed before 用户{result[1]}'s "
-                "search",
-                expected="each buyer to search first, then buy",
+                observed=t(
+                    "用户{i}抢票{outcome} was printed before 用户{i}'s search",
+                    i=result[1],
+                    outcome=result[2],
+                ),
+                expected=t("each buyer to search first, then buy"),
                 evidence=timeline(run),
             )
     return None
@@ -192,19 +245,26 @@ def searches_overlap(runs: Runs) -> Failure | None:
         call = run.trace.calls[0]
         took = (call.ended or 0.0) - call.started
         if len(times) < 2:
-            observed = f"{_case(run)} printed {len(times)} search line(s)"
+            observed = t("{case} printed {count} search line(s)", case=_case(run), count=len(times))
         else:
-            observed = (
-                f"{_case(run)}: the search lines came one after another, "
-                f"{', '.join(f'{gap:.2f}' for gap in gaps)} s apart, so no two searches ran "
-                f"at the same time (main took {took:.2f} s)"
+            observed = t(
+                "{case}: the search lines came one after another, {gaps} s apart, so no two "
+                "searches ran at the same time (main took {took:.2f} s)",
+                case=_case(run),
+                gaps=", ".join(f"{gap:.2f}" for gap in gaps),
+                took=took,
             )
         failures.append(
             Failure(
                 observed=observed,
-                expected=f"the searches to run together, outside the lock, all done after "
-                f"about {DELAY:g} s; only the purchases wait for each other (about "
-                f"{DELAY * (buyers + 1):.1f} s in all, not {2 * DELAY * buyers:.1f} s)",
+                expected=t(
+                    "the searches to run together, outside the lock, all done after about "
+                    "{delay:g} s; only the purchases wait for each other (about {locked:.1f} s "
+                    "in all, not {serial:.1f} s)",
+                    delay=DELAY,
+                    locked=DELAY * (buyers + 1),
+                    serial=2 * DELAY * buyers,
+                ),
                 evidence=timeline(run),
             )
         )

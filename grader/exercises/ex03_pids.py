@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from ..authoring import Call, Checks, Failure, Run, Runs, Scenario, who
+from ..authoring import Call, Checks, Failure, Run, Runs, Scenario, t, who
 
 N = 3
 SLEEP = 30.0
@@ -25,8 +25,8 @@ def entries(run: Run) -> tuple[list[tuple[Any, Any, Any]], Failure | None]:
     """The returned (p.pid, reported pid, reported ppid) triples, or why they can't be read."""
     value = run.trace.calls[0].value
     wrong = Failure(
-        observed=f"main(n={N}) returned {value!r}",
-        expected=f"a dict shaped {_SHAPE} with {N} children",
+        observed=t("main(n={n}) returned {value!r}", n=N, value=value),
+        expected=t("a dict shaped {shape} with {n} children", shape=_SHAPE, n=N),
     )
     if not isinstance(value, dict) or not isinstance(value.get("children"), list):
         return [], wrong
@@ -43,7 +43,11 @@ def entries(run: Run) -> tuple[list[tuple[Any, Any, Any]], Failure | None]:
 
 def children_table(run: Run) -> tuple[str, ...]:
     return tuple(
-        f"{who(run, p.pid)}: its parent as the OS saw it was pid {p.ppid}"
+        t(
+            "{process}: its parent as the OS saw it was pid {ppid}",
+            process=who(run, p.pid),
+            ppid=p.ppid,
+        )
         for p in run.trace.children()
     )
 
@@ -58,10 +62,25 @@ def reported_pids(runs: Runs) -> Failure | None:
     for number, (pid, reported, _) in enumerate(triples, 1):
         if pid not in real or reported != pid:
             return Failure(
-                observed=f"child {number}: main() returned pid {pid!r}, and the child reported "
-                f"pid {reported!r}; the children that ran report had the PIDs "
-                f"{', '.join(map(str, real)) or 'none'}",
-                expected="each child's own PID, reported from inside the child and equal to p.pid",
+                observed=t(
+                    "child {number}: main() returned pid {pid!r}, and the child reported pid "
+                    "{reported!r}; the children that ran report had the PIDs {real}",
+                    number=number,
+                    pid=pid,
+                    reported=reported,
+                    real=", ".join(map(str, real)),
+                )
+                if real
+                else t(
+                    "child {number}: main() returned pid {pid!r}, and the child reported pid "
+                    "{reported!r}; no child ran report",
+                    number=number,
+                    pid=pid,
+                    reported=reported,
+                ),
+                expected=t(
+                    "each child's own PID, reported from inside the child and equal to p.pid"
+                ),
                 evidence=children_table(run),
             )
     return None
@@ -78,9 +97,17 @@ def reported_parents(runs: Runs) -> Failure | None:
         real_parent = info.ppid if info else None
         if real_parent is None or ppid != real_parent:
             return Failure(
-                observed=f"child {number} (pid {pid!r}) reported its parent as {ppid!r}, but the "
-                f"operating system says its parent is {real_parent}",
-                expected="the parent's PID as the child itself sees it (os.getppid() in the child)",
+                observed=t(
+                    "child {number} (pid {pid!r}) reported its parent as {ppid!r}, but the "
+                    "operating system says its parent is {real_parent}",
+                    number=number,
+                    pid=pid,
+                    ppid=ppid,
+                    real_parent=real_parent,
+                ),
+                expected=t(
+                    "the parent's PID as the child itself sees it (os.getppid() in the child)"
+                ),
                 evidence=children_table(run),
             )
     return None
@@ -97,14 +124,22 @@ def distinct_pids(runs: Runs) -> Failure | None:
     pids = [pid for pid, _, _ in triples]
     if len(set(pids)) != len(pids) or parent in pids:
         return Failure(
-            observed=f"the children's PIDs were {pids} and the parent's {parent}",
-            expected="a different PID for every child, none equal to the parent's",
+            observed=t(
+                "the children's PIDs were {pids} and the parent's {parent}",
+                pids=pids,
+                parent=parent,
+            ),
+            expected=t("a different PID for every child, none equal to the parent's"),
         )
     if value.get("parent") != parent:
         return Failure(
-            observed=f'main() returned "parent": {value.get("parent")!r}, but the program '
-            f"that called main() had the PID {parent}",
-            expected="the PID of the process running main()",
+            observed=t(
+                'main() returned "parent": {value!r}, but the program that called main() had '
+                "the PID {parent}",
+                value=value.get("parent"),
+                parent=parent,
+            ),
+            expected=t("the PID of the process running main()"),
         )
     return None
 
@@ -115,24 +150,34 @@ def stop_by_pid(runs: Runs) -> Failure | None:
     call = run.trace.calls[0]
     if call.value != -signal.SIGTERM:
         return Failure(
-            observed=f"stop_by_pid(seconds={SLEEP:g}) returned {call.value!r}",
-            expected=f"the child's exit code after SIGTERM: {-signal.SIGTERM} (-signal.SIGTERM)",
+            observed=t(
+                "stop_by_pid(seconds={seconds:g}) returned {value!r}",
+                seconds=SLEEP,
+                value=call.value,
+            ),
+            expected=t(
+                "the child's exit code after SIGTERM: {code} (-signal.SIGTERM)",
+                code=-signal.SIGTERM,
+            ),
         )
     children = run.trace.children()
     if not children:
         return Failure(
-            observed="stop_by_pid() started no child process",
-            expected="a child that sleeps, ended by its PID",
+            observed=t("stop_by_pid() started no child process"),
+            expected=t("a child that sleeps, ended by its PID"),
         )
     left = [p for p in children if p.pid in call.live_after or p.pid in run.leftovers]
     if left:
         return Failure(
-            observed=f"{who(run, left[0].pid)} was still running after stop_by_pid() returned",
-            expected="no process left behind",
+            observed=t(
+                "{process} was still running after stop_by_pid() returned",
+                process=who(run, left[0].pid),
+            ),
+            expected=t("no process left behind"),
         )
     if any(p.ended is not None for p in children):
         return Failure(
-            observed="the child finished its sleep by itself",
-            expected="the child ended from outside, by its PID, long before it would wake",
+            observed=t("the child finished its sleep by itself"),
+            expected=t("the child ended from outside, by its PID, long before it would wake"),
         )
     return None

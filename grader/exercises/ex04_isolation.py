@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 
-from ..authoring import Call, CallResult, Checks, Failure, Run, Runs, Scenario, timeline, who
+from ..authoring import Call, CallResult, Checks, Failure, Run, Runs, Scenario, t, timeline, who
 from ..trace import QueueEvent
 
 PARENT_N = 100
@@ -53,8 +53,8 @@ def _pair(call: CallResult) -> Failure | list[object]:
     if isinstance(value, list) and len(value) == 2:
         return value
     return Failure(
-        observed=f"{call.signature()} returned {value!r}",
-        expected="a pair: (the parent's n after the child has finished, the n the child sent)",
+        observed=t("{call} returned {value!r}", call=call.signature(), value=value),
+        expected=t("a pair: (the parent's n after the child has finished, the n the child sent)"),
     )
 
 
@@ -64,8 +64,13 @@ def _by_child(run: Run, event: QueueEvent) -> bool:
 
 
 def _traffic(run: Run) -> tuple[str, ...]:
-    lines = [f"{who(run, e.pid)} {e.action} {e.item}" for e in run.trace.queue]
-    return tuple(lines) or ("(nothing was put on or taken off a queue)",)
+    lines = [
+        t("{process} put {item}", process=who(run, e.pid), item=e.item)
+        if e.action == "put"
+        else t("{process} get {item}", process=who(run, e.pid), item=e.item)
+        for e in run.trace.queue
+    ]
+    return tuple(lines) or (t("(nothing was put on or taken off a queue)"),)
 
 
 @checks("child_value", "small")
@@ -76,9 +81,19 @@ def child_value(runs: Runs) -> Failure | None:
         return pair
     if pair[1] != value:
         return Failure(
-            observed=f"{call.signature()} returned {tuple(pair)!r}: the second value is "
-            f"{pair[1]!r}, but the child set its n to {value}",
-            expected=f"({PARENT_N}, {value}): the n the child sent, second",
+            observed=t(
+                "{call} returned {pair!r}: the second value is {second!r}, but the child set "
+                "its n to {value}",
+                call=call.signature(),
+                pair=tuple(pair),
+                second=pair[1],
+                value=value,
+            ),
+            expected=t(
+                "({parent_n}, {value}): the n the child sent, second",
+                parent_n=PARENT_N,
+                value=value,
+            ),
         )
     return None
 
@@ -90,27 +105,39 @@ def sent_by_child(runs: Runs) -> Failure | None:
     wanted = (value, payload)
     sent = [e for e in run.trace.queue if e.action == "put" and _by_child(run, e)]
     if not any(message(e.item) == wanted for e in sent):
+        made_up = [e for e in run.trace.queue if e.action == "put"]
         if sent:
-            observed = f"the child put {', '.join(e.item for e in sent)} on the queue"
-        else:
-            made_up = [e for e in run.trace.queue if e.action == "put"]
-            observed = (
-                f"only {who(run, made_up[0].pid)} put anything on a queue"
-                if made_up
-                else "the child put nothing on a queue"
+            observed = t(
+                "during {call}, the child put {items} on the queue",
+                call=call.signature(),
+                items=", ".join(e.item for e in sent),
             )
+        elif made_up:
+            observed = t(
+                "during {call}, only {process} put anything on a queue",
+                call=call.signature(),
+                process=who(run, made_up[0].pid),
+            )
+        else:
+            observed = t("during {call}, the child put nothing on a queue", call=call.signature())
         return Failure(
-            observed=f"during {call.signature()}, {observed}",
-            expected=f"the child to put ({value}, {'x' * payload!r}), its n and the payload, on q",
+            observed=observed,
+            expected=t(
+                "the child to put ({value}, {payload!r}), its n and the payload, on q",
+                value=value,
+                payload="x" * payload,
+            ),
             evidence=_traffic(run),
         )
     harness = run.trace.harness_pid
     taken = [e for e in run.trace.queue if e.action == "get" and e.pid == harness]
     if not any(message(e.item) == wanted for e in taken):
         return Failure(
-            observed=f"during {call.signature()}, the main program never took the child's "
-            "message off the queue",
-            expected="main() to get the child's n from q",
+            observed=t(
+                "during {call}, the main program never took the child's message off the queue",
+                call=call.signature(),
+            ),
+            expected=t("main() to get the child's n from q"),
             evidence=_traffic(run),
         )
     return None
@@ -129,12 +156,27 @@ def parent_unchanged(runs: Runs) -> Failure | None:
         if (match := _PRINTED.match(line.text.strip()))
     ]
     if pair[0] != PARENT_N or printed != [str(PARENT_N)]:
-        shown = ", ".join(f"主进程中得值: {text}" for text in printed) or "no 主进程中得值 line"
+        fields = {"value": value, "call": call.signature(), "pair": tuple(pair)}
+        observed = (
+            t(
+                "the child set its n to {value}; then {call} returned {pair!r} and printed {shown}",
+                **fields,
+                shown=", ".join(f"主进程中得值: {text}" for text in printed),
+            )
+            if printed
+            else t(
+                "the child set its n to {value}; then {call} returned {pair!r} and printed no "
+                "主进程中得值 line",
+                **fields,
+            )
+        )
         return Failure(
-            observed=f"the child set its n to {value}; then {call.signature()} returned "
-            f"{tuple(pair)!r} and printed {shown}",
-            expected=f"the parent's own n still {PARENT_N}: returned first and printed once "
-            f"as 主进程中得值: {PARENT_N}",
+            observed=observed,
+            expected=t(
+                "the parent's own n still {parent_n}: returned first and printed once as "
+                "主进程中得值: {parent_n}",
+                parent_n=PARENT_N,
+            ),
             evidence=timeline(run),
         )
     return None
@@ -149,17 +191,32 @@ def child_changed_its_n(runs: Runs) -> Failure | None:
     ]
     if not children:
         return Failure(
-            observed=f"{call.signature()} started no process running task",
-            expected="one child process running task",
+            observed=t("{call} started no process running task", call=call.signature()),
+            expected=t("one child process running task"),
         )
     for child in children:
         held = (child.globals_after or {}).get("n")
         if held != repr(value):
             return Failure(
-                observed=f"after task(value={value}) had run in {who(run, child.pid)}, that "
-                f"child's own global n was {held if held is not None else 'unknown'}",
-                expected=f"n == {value} in the child: task assigns the module's global n "
-                "(its own copy), not a new local variable",
+                observed=t(
+                    "after task(value={value}) had run in {process}, that child's own global n "
+                    "was {held}",
+                    value=value,
+                    process=who(run, child.pid),
+                    held=held,
+                )
+                if held is not None
+                else t(
+                    "after task(value={value}) had run in {process}, that child's own global n "
+                    "was unknown",
+                    value=value,
+                    process=who(run, child.pid),
+                ),
+                expected=t(
+                    "n == {value} in the child: task assigns the module's global n (its own "
+                    "copy), not a new local variable",
+                    value=value,
+                ),
             )
     return None
 
@@ -173,16 +230,20 @@ def large_message(runs: Runs) -> Failure | None:
         return pair
     if pair[1] != value:
         return Failure(
-            observed=f"{call.signature()} returned {tuple(pair)!r}",
-            expected=f"the n the child sent, {value}, second",
+            observed=t("{call} returned {pair!r}", call=call.signature(), pair=tuple(pair)),
+            expected=t("the n the child sent, {value}, second", value=value),
         )
     harness = run.trace.harness_pid
     taken = [message(e.item) for e in run.trace.queue if e.action == "get" and e.pid == harness]
     if (value, payload) not in taken:
         return Failure(
-            observed=f"during {call.signature()}, the main program did not take the child's "
-            f"{payload}-character message off the queue",
-            expected="the child's whole message, n and payload, received by main()",
+            observed=t(
+                "during {call}, the main program did not take the child's {payload}-character "
+                "message off the queue",
+                call=call.signature(),
+                payload=payload,
+            ),
+            expected=t("the child's whole message, n and payload, received by main()"),
             evidence=_traffic(run),
         )
     return None

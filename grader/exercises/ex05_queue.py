@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..authoring import Call, CallResult, Checks, Failure, QueueArg, Run, Runs, Scenario, raised
+from ..authoring import Call, CallResult, Checks, Failure, QueueArg, Run, Runs, Scenario, raised, t
 
 WAIT = 0.4
 """The timeout of a call that must wait it out: nothing comes, no room appears."""
@@ -61,204 +61,238 @@ def _offer(q: QueueArg, items: list[Any]) -> Call:
     return Call("offer_all", {"q": q, "items": items})
 
 
-STEPS: dict[str, tuple[Step, ...]] = {
-    "offer": (
-        Step(
-            _offer(
-                QueueArg("a", 3, "an empty Queue(3)"),
-                ["helloworld1", 2, "helloworld3", [4, "four"], "helloworld5"],
+def steps() -> dict[str, tuple[Step, ...]]:
+    """Each scenario's calls and what a right program does in each, in the current language
+    (the queues' descriptions are sent with the calls, so they are made at grading time)."""
+    return {
+        "offer": (
+            Step(
+                _offer(
+                    QueueArg("a", 3, t("an empty Queue(3)")),
+                    ["helloworld1", 2, "helloworld3", [4, "four"], "helloworld5"],
+                ),
+                [[4, "four"], "helloworld5"],
+                why=t("the first three fit, the last two do not"),
             ),
-            [[4, "four"], "helloworld5"],
-            why="the first three fit, the last two do not",
+            Step(
+                _offer(QueueArg("a", 3, t("that Queue(3), now full")), ["helloworld6"]),
+                ["helloworld6"],
+                why=t("the queue is full"),
+            ),
+            Step(
+                _offer(QueueArg("b", 2, t("an empty Queue(2)")), ["x1"]),
+                [],
+                why=t("there is room for it"),
+            ),
+            Step(
+                _offer(QueueArg("b", 2, t("that Queue(2), holding 1 item")), ["x2", "x3", "x4"]),
+                ["x3", "x4"],
+                why=t("only one more fits"),
+            ),
         ),
-        Step(
-            _offer(QueueArg("a", 3, "that Queue(3), now full"), ["helloworld6"]),
-            ["helloworld6"],
-            why="the queue is full",
+        "fifo": (
+            *(
+                Step(
+                    Call(
+                        "take",
+                        {
+                            "q": QueueArg(
+                                "c",
+                                5,
+                                t("a Queue(5) into which 'first' to 'fourth' were just put"),
+                                put=("first", "second", "third", "fourth"),
+                            ),
+                            "timeout": LONG,
+                        },
+                    ),
+                    item,
+                    why=t(
+                        "first in, first out; right after put() an item may still be on its way, "
+                        "so wait for it"
+                    ),
+                )
+                for item in ("first", "second", "third")
+            ),
+            Step(
+                Call(
+                    "put_within",
+                    {"q": QueueArg("c", 5, t("that Queue(5)")), "item": "fifth", "timeout": LONG},
+                ),
+                True,
+                why=t("there is room"),
+            ),
+            *(
+                Step(
+                    Call("take", {"q": QueueArg("c", 5, t("that Queue(5)")), "timeout": LONG}),
+                    item,
+                    why=t("first in, first out"),
+                )
+                for item in ("fourth", "fifth")
+            ),
         ),
-        Step(
-            _offer(QueueArg("b", 2, "an empty Queue(2)"), ["x1"]),
-            [],
-            why="there is room for it",
+        "put_within": (
+            Step(
+                Call(
+                    "put_within",
+                    {
+                        "q": QueueArg("d", 2, t("a full Queue(2)"), put=("p1", "p2")),
+                        "item": "p3",
+                        "timeout": WAIT,
+                    },
+                ),
+                False,
+                at_least=WAIT * EARLY,
+                at_most=WAIT + SLACK,
+                why=t("no room appears: it waits the whole {wait:g} s, then gives up", wait=WAIT),
+            ),
+            Step(
+                Call(
+                    "put_within",
+                    {
+                        "q": QueueArg("e", 2, t("a Queue(2) holding 1 item"), put=("r1",)),
+                        "item": "r2",
+                        "timeout": WAIT,
+                    },
+                ),
+                True,
+                at_most=WAIT + SLACK,
+                why=t("there is room"),
+            ),
+            Step(
+                Call(
+                    "put_within",
+                    {
+                        "q": QueueArg(
+                            "f",
+                            1,
+                            t(
+                                "a full Queue(1) from which another thread takes an item after "
+                                "{soon:g} s",
+                                soon=SOON,
+                            ),
+                            put=("s1",),
+                            get_after=SOON,
+                        ),
+                        "item": "s2",
+                        "timeout": LONG,
+                    },
+                ),
+                True,
+                at_most=PROMPT,
+                why=t(
+                    "room appears after {soon:g} s, well within the timeout: the item goes in then",
+                    soon=SOON,
+                ),
+            ),
         ),
-        Step(
-            _offer(QueueArg("b", 2, "that Queue(2), holding 1 item"), ["x2", "x3", "x4"]),
-            ["x3", "x4"],
-            why="only one more fits",
-        ),
-    ),
-    "fifo": (
-        *(
+        "take": (
+            Step(
+                Call("take", {"q": QueueArg("g", 3, t("an empty Queue(3)")), "timeout": WAIT}),
+                None,
+                at_least=WAIT * EARLY,
+                at_most=WAIT + SLACK,
+                why=t(
+                    "nothing arrives: it waits the whole {wait:g} s, then returns None", wait=WAIT
+                ),
+            ),
             Step(
                 Call(
                     "take",
                     {
                         "q": QueueArg(
-                            "c",
-                            5,
-                            "a Queue(5) into which 'first' to 'fourth' were just put",
-                            put=("first", "second", "third", "fourth"),
+                            "h",
+                            3,
+                            t(
+                                "an empty Queue(3) into which another thread puts 't1' after "
+                                "{soon:g} s",
+                                soon=SOON,
+                            ),
+                            put=("t1",),
+                            every=SOON,
                         ),
                         "timeout": LONG,
                     },
                 ),
-                item,
-                why="first in, first out; right after put() an item may still be on its way, "
-                "so wait for it",
-            )
-            for item in ("first", "second", "third")
-        ),
-        Step(
-            Call(
-                "put_within",
-                {"q": QueueArg("c", 5, "that Queue(5)"), "item": "fifth", "timeout": LONG},
+                "t1",
+                at_most=PROMPT,
+                why=t(
+                    "'t1' arrives after {soon:g} s, well within the timeout: it returns it then",
+                    soon=SOON,
+                ),
             ),
-            True,
-            why="there is room",
-        ),
-        *(
             Step(
-                Call("take", {"q": QueueArg("c", 5, "that Queue(5)"), "timeout": LONG}),
-                item,
-                why="first in, first out",
-            )
-            for item in ("fourth", "fifth")
-        ),
-    ),
-    "put_within": (
-        Step(
-            Call(
-                "put_within",
-                {
-                    "q": QueueArg("d", 2, "a full Queue(2)", put=("p1", "p2")),
-                    "item": "p3",
-                    "timeout": WAIT,
-                },
+                Call(
+                    "take",
+                    {
+                        "q": QueueArg(
+                            "i",
+                            3,
+                            t("a Queue(3) into which 'u1', 'u2' were just put"),
+                            put=("u1", "u2"),
+                        ),
+                        "timeout": LONG,
+                    },
+                ),
+                "u1",
+                at_most=PROMPT,
+                why=t(
+                    "'u1' was put first; right after put() it may still be on its way, so wait "
+                    "for it"
+                ),
             ),
-            False,
-            at_least=WAIT * EARLY,
-            at_most=WAIT + SLACK,
-            why=f"no room appears: it waits the whole {WAIT:g} s, then gives up",
         ),
-        Step(
-            Call(
-                "put_within",
-                {
-                    "q": QueueArg("e", 2, "a Queue(2) holding 1 item", put=("r1",)),
-                    "item": "r2",
-                    "timeout": WAIT,
-                },
+        "drain": (
+            Step(
+                Call(
+                    "drain",
+                    {
+                        "q": QueueArg(
+                            "j",
+                            8,
+                            t("a Queue(8) into which 6 items were just put"),
+                            put=("d1", "d2", "d3", "d4", "d5", "d6"),
+                        )
+                    },
+                ),
+                ["d1", "d2", "d3", "d4", "d5", "d6"],
+                at_most=0.1 + SLACK,
+                why=t("all six, in order: right after put() they may still be on their way"),
             ),
-            True,
-            at_most=WAIT + SLACK,
-            why="there is room",
-        ),
-        Step(
-            Call(
-                "put_within",
-                {
-                    "q": QueueArg(
-                        "f",
-                        1,
-                        f"a full Queue(1) from which another thread takes an item after {SOON:g} s",
-                        put=("s1",),
-                        get_after=SOON,
-                    ),
-                    "item": "s2",
-                    "timeout": LONG,
-                },
+            Step(
+                Call(
+                    "drain",
+                    {
+                        "q": QueueArg(
+                            "k",
+                            8,
+                            t(
+                                "an empty Queue(8) into which another thread puts 'e1' to 'e4', "
+                                "one every {trickle:g} s",
+                                trickle=TRICKLE,
+                            ),
+                            put=("e1", "e2", "e3", "e4"),
+                            every=TRICKLE,
+                        ),
+                        "timeout": 0.3,
+                    },
+                ),
+                ["e1", "e2", "e3", "e4"],
+                at_most=4 * TRICKLE + 0.3 + SLACK,
+                why=t(
+                    "each item comes {trickle:g} s after the one before, well within the timeout",
+                    trickle=TRICKLE,
+                ),
             ),
-            True,
-            at_most=PROMPT,
-            why=f"room appears after {SOON:g} s, well within the timeout: the item goes in then",
-        ),
-    ),
-    "take": (
-        Step(
-            Call("take", {"q": QueueArg("g", 3, "an empty Queue(3)"), "timeout": WAIT}),
-            None,
-            at_least=WAIT * EARLY,
-            at_most=WAIT + SLACK,
-            why=f"nothing arrives: it waits the whole {WAIT:g} s, then returns None",
-        ),
-        Step(
-            Call(
-                "take",
-                {
-                    "q": QueueArg(
-                        "h",
-                        3,
-                        f"an empty Queue(3) into which another thread puts 't1' after {SOON:g} s",
-                        put=("t1",),
-                        every=SOON,
-                    ),
-                    "timeout": LONG,
-                },
+            Step(
+                Call("drain", {"q": QueueArg("l", 3, t("an empty Queue(3)")), "timeout": 0.2}),
+                [],
+                at_least=0.2 * EARLY,
+                at_most=0.2 + SLACK,
+                why=t("nothing arrives: it waits 0.2 s for a first item, then stops"),
             ),
-            "t1",
-            at_most=PROMPT,
-            why=f"'t1' arrives after {SOON:g} s, well within the timeout: it returns it then",
         ),
-        Step(
-            Call(
-                "take",
-                {
-                    "q": QueueArg(
-                        "i", 3, "a Queue(3) into which 'u1', 'u2' were just put", put=("u1", "u2")
-                    ),
-                    "timeout": LONG,
-                },
-            ),
-            "u1",
-            at_most=PROMPT,
-            why="'u1' was put first; right after put() it may still be on its way, so wait for it",
-        ),
-    ),
-    "drain": (
-        Step(
-            Call(
-                "drain",
-                {
-                    "q": QueueArg(
-                        "j",
-                        8,
-                        "a Queue(8) into which 6 items were just put",
-                        put=("d1", "d2", "d3", "d4", "d5", "d6"),
-                    )
-                },
-            ),
-            ["d1", "d2", "d3", "d4", "d5", "d6"],
-            at_most=0.1 + SLACK,
-            why="all six, in order: right after put() they may still be on their way",
-        ),
-        Step(
-            Call(
-                "drain",
-                {
-                    "q": QueueArg(
-                        "k",
-                        8,
-                        f"an empty Queue(8) into which another thread puts 'e1' to 'e4', one "
-                        f"every {TRICKLE:g} s",
-                        put=("e1", "e2", "e3", "e4"),
-                        every=TRICKLE,
-                    ),
-                    "timeout": 0.3,
-                },
-            ),
-            ["e1", "e2", "e3", "e4"],
-            at_most=4 * TRICKLE + 0.3 + SLACK,
-            why=f"each item comes {TRICKLE:g} s after the one before, well within the timeout",
-        ),
-        Step(
-            Call("drain", {"q": QueueArg("l", 3, "an empty Queue(3)"), "timeout": 0.2}),
-            [],
-            at_least=0.2 * EARLY,
-            at_most=0.2 + SLACK,
-            why="nothing arrives: it waits 0.2 s for a first item, then stops",
-        ),
-    ),
-}
+    }
+
 
 checks = Checks()
 
@@ -268,10 +302,10 @@ def scenarios() -> list[Scenario]:
         *(
             Scenario(
                 name,
-                tuple(step.call for step in steps),
-                floor=sum(step.at_least for step in steps),
+                tuple(step.call for step in plan),
+                floor=sum(step.at_least for step in plan),
             )
-            for name, steps in STEPS.items()
+            for name, plan in steps().items()
         ),
         Scenario("demo", (Call("main"),)),
     ]
@@ -279,7 +313,7 @@ def scenarios() -> list[Scenario]:
 
 def judge(run: Run, name: str) -> Failure | None:
     """The first call of the run that returned the wrong value or at the wrong moment."""
-    for step, call in zip(STEPS[name], run.trace.calls, strict=False):
+    for step, call in zip(steps()[name], run.trace.calls, strict=False):
         failure = judge_call(step, call)
         if failure is not None:
             return failure
@@ -288,18 +322,22 @@ def judge(run: Run, name: str) -> Failure | None:
 
 def judge_call(step: Step, call: CallResult) -> Failure | None:
     took = call.duration if call.duration is not None else 0.0
-    returned = f"{call.signature()} returned {call.value!r} after {took:.3f} s"
+    fields = {"call": call.signature(), "value": call.value, "took": took}
+    why = {"expected": step.value, "why": step.why}
     if call.value != step.value:
-        return Failure(observed=returned, expected=f"{step.value!r}: {step.why}")
+        return Failure(
+            observed=t("{call} returned {value!r} after {took:.3f} s", **fields),
+            expected=t("{expected!r}: {why}", **why),
+        )
     if took < step.at_least:
         return Failure(
-            observed=f"{returned}: it gave up early",
-            expected=f"{step.value!r} only after waiting: {step.why}",
+            observed=t("{call} returned {value!r} after {took:.3f} s: it gave up early", **fields),
+            expected=t("{expected!r} only after waiting: {why}", **why),
         )
     if step.at_most is not None and took > step.at_most:
         return Failure(
-            observed=f"{returned}: it kept waiting",
-            expected=f"{step.value!r} within {step.at_most:g} s: {step.why}",
+            observed=t("{call} returned {value!r} after {took:.3f} s: it kept waiting", **fields),
+            expected=t("{expected!r} within {at_most:g} s: {why}", **why, at_most=step.at_most),
         )
     return None
 
@@ -345,8 +383,15 @@ def no_busy_wait(runs: Runs) -> Failure | None:
                 continue
             if call.cpu > SPIN_FLOOR + SPIN_SHARE * call.duration:
                 return Failure(
-                    observed=f"{call.signature()} used {call.cpu:.3f} s of CPU time in "
-                    f"{call.duration:.3f} s: it kept the processor busy while it waited",
-                    expected="a wait that sleeps inside put() or get() (a few ms of CPU at most)",
+                    observed=t(
+                        "{call} used {cpu:.3f} s of CPU time in {duration:.3f} s: it kept the "
+                        "processor busy while it waited",
+                        call=call.signature(),
+                        cpu=call.cpu,
+                        duration=call.duration,
+                    ),
+                    expected=t(
+                        "a wait that sleeps inside put() or get() (a few ms of CPU at most)"
+                    ),
                 )
     return None

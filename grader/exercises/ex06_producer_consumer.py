@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, timeline, who
+from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, t, timeline, who
 
 PRODUCER_DELAY = 0.01
 CONSUMER_DELAY = 0.1
@@ -51,9 +51,12 @@ def program_ends(run: Run) -> Failure | None:
     call = run.trace.calls[0]
     if call.live_after:
         return Failure(
-            observed=f"{call.signature()} returned while "
-            f"{', '.join(who(run, pid) for pid in call.live_after)} still ran",
-            expected="main() to return after the consumer has finished",
+            observed=t(
+                "{call} returned while {processes} still ran",
+                call=call.signature(),
+                processes=", ".join(who(run, pid) for pid in call.live_after),
+            ),
+            expected=t("main() to return after the consumer has finished"),
         )
     return None
 
@@ -66,8 +69,15 @@ def items_in_order(runs: Runs) -> Failure | None:
         got = [line for line in consumer_lines(run) if line != "None"]
         if got != wanted:
             return Failure(
-                observed=f"main(n={n}, food={food!r}): the consumer printed {len(got)} items",
-                expected=f"exactly {wanted[0]} ... {wanted[-1]}, in that order",
+                observed=t(
+                    "main(n={n}, food={food!r}): the consumer printed {count} items",
+                    n=n,
+                    food=food,
+                    count=len(got),
+                ),
+                expected=t(
+                    "exactly {first} ... {last}, in that order", first=wanted[0], last=wanted[-1]
+                ),
                 evidence=timeline(run),
             )
     return None
@@ -77,8 +87,8 @@ def items_in_order(runs: Runs) -> Failure | None:
 def never_none(run: Run) -> Failure | None:
     if "None" in consumer_lines(run):
         return Failure(
-            observed="the consumer printed None",
-            expected="the sentinel to end the loop without being printed",
+            observed=t("the consumer printed None"),
+            expected=t("the sentinel to end the loop without being printed"),
             evidence=timeline(run),
         )
     return None
@@ -88,14 +98,17 @@ def never_none(run: Run) -> Failure | None:
 def consumer_stops_itself(run: Run) -> Failure | None:
     consumers = run.trace.children("consumer")
     if not consumers:
-        return Failure(observed="no process ran consumer", expected="one consumer process")
+        return Failure(observed=t("no process ran consumer"), expected=t("one consumer process"))
     for consumer in consumers:
         if consumer.ended is None or consumer.exit_code != 0:
             code = consumer.collected_code if consumer.ended is None else consumer.exit_code
             return Failure(
-                observed=f"{who(run, consumer.pid)} did not end by itself "
-                f"(its exit code was {code})",
-                expected="the consumer to leave its loop at the sentinel and exit with code 0",
+                observed=t(
+                    "{process} did not end by itself (its exit code was {code})",
+                    process=who(run, consumer.pid),
+                    code=code,
+                ),
+                expected=t("the consumer to leave its loop at the sentinel and exit with code 0"),
             )
     return None
 
@@ -107,8 +120,11 @@ def nothing_lost(run: Run) -> Failure | None:
     lost = put - got
     if lost:
         return Failure(
-            observed=f"{sum(lost.values())} item(s) were put on the queue and never taken: "
-            f"{', '.join(sorted(lost))[:200]}",
-            expected="the consumer to take every item before it stops",
+            observed=t(
+                "{count} item(s) were put on the queue and never taken: {items}",
+                count=sum(lost.values()),
+                items=", ".join(sorted(lost))[:200],
+            ),
+            expected=t("the consumer to take every item before it stops"),
         )
     return None

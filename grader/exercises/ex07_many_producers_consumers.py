@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..authoring import Call, Checks, Failure, ProcessInfo, Run, Runs, Scenario, timeline, who
+from ..authoring import Call, Checks, Failure, ProcessInfo, Run, Runs, Scenario, t, timeline, who
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ producers as consumers. The slowed producers need 0.2 s or more for their food, 
 than main takes to start everyone and put a sentinel; the slowed consumer of the second run
 needs 0.4 s to eat its 8 items and has eaten 3 of them when the producers have finished: a main
 that does not wait for the eating returns with a quarter of a second of it still to come."""
+EACH_ONCE = "every item produced to be eaten, each exactly once"
 _EATEN = re.compile(r"^(?P<name>.*?)吃了(?P<item>.*)$")
 
 checks = Checks()
@@ -79,7 +80,9 @@ def meals(run: Run) -> list[tuple[int, float, str, str]]:
 def listed(items: Counter[str], limit: int = 4) -> str:
     names = sorted(items.elements())
     shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    if len(names) > limit:
+        return t("{items} and {more} more", items=shown, more=len(names) - limit)
+    return shown
 
 
 def uneaten_at_return(run: Run, case: Case) -> Counter[str]:
@@ -107,8 +110,13 @@ def each_item_once(runs: Runs) -> Failure | None:
         for pid, _, _, item in eaten:
             if pid not in consumer_pids:
                 return Failure(
-                    observed=f"{main_call(run)}: {who(run, pid)} printed that it ate {item}",
-                    expected="only the consumer processes to eat",
+                    observed=t(
+                        "{call}: {process} printed that it ate {item}",
+                        call=main_call(run),
+                        process=who(run, pid),
+                        item=item,
+                    ),
+                    expected=t("only the consumer processes to eat"),
                     evidence=timeline(run),
                 )
         got = Counter(item for _, _, _, item in eaten)
@@ -117,28 +125,39 @@ def each_item_once(runs: Runs) -> Failure | None:
         if missing:
             call = run.trace.calls[0]
             cut_short = any(p.daemon and p.pid in call.live_after for p in consumers_of(run))
-            why = (
-                "; main() returned while the daemon consumers were still eating, and they "
-                "ended with the program"
-                if cut_short
-                else ""
-            )
+            fields = {
+                "call": main_call(run),
+                "missing": sum(missing.values()),
+                "wanted": sum(wanted.values()),
+                "items": listed(missing),
+            }
             return Failure(
-                observed=f"{main_call(run)}: {sum(missing.values())} of the "
-                f"{sum(wanted.values())} items were never eaten ({listed(missing)}){why}",
-                expected="every item produced to be eaten, each exactly once",
+                observed=t(
+                    "{call}: {missing} of the {wanted} items were never eaten ({items}); main() "
+                    "returned while the daemon consumers were still eating, and they ended "
+                    "with the program",
+                    **fields,
+                )
+                if cut_short
+                else t(
+                    "{call}: {missing} of the {wanted} items were never eaten ({items})", **fields
+                ),
+                expected=t(EACH_ONCE),
                 evidence=timeline(run),
             )
         if extra:
             twice = Counter({item: count for item, count in extra.items() if item in wanted})
-            what = (
-                f"{listed(twice)} eaten more than once"
-                if twice
-                else f"something that was never produced eaten: {listed(extra)}"
-            )
             return Failure(
-                observed=f"{main_call(run)}: {what}",
-                expected="every item produced to be eaten, each exactly once",
+                observed=t(
+                    "{call}: {items} eaten more than once", call=main_call(run), items=listed(twice)
+                )
+                if twice
+                else t(
+                    "{call}: something that was never produced eaten: {items}",
+                    call=main_call(run),
+                    items=listed(extra),
+                ),
+                expected=t(EACH_ONCE),
                 evidence=timeline(run),
             )
         failure = names_used(run, case, eaten)
@@ -153,11 +172,19 @@ def names_used(run: Run, case: Case, eaten: list[tuple[int, float, str, str]]) -
     for pid, _, name, _ in eaten:
         info = run.trace.processes.get(pid)
         if name not in allowed or (info is not None and info.label and info.label != name):
-            given = f" (it was given the name {info.label})" if info and info.label else ""
+            fields = {"call": main_call(run), "process": who(run, pid), "name": name}
             return Failure(
-                observed=f"{main_call(run)}: {who(run, pid)} printed {name}吃了...{given}",
-                expected=f"consumers named {', '.join(case.names())}, each printing its own "
-                "name: {name}吃了{item}",
+                observed=t(
+                    "{call}: {process} printed {name}吃了... (it was given the name {given})",
+                    **fields,
+                    given=info.label,
+                )
+                if info and info.label
+                else t("{call}: {process} printed {name}吃了...", **fields),
+                expected=t(
+                    "consumers named {names}, each printing its own name: {{name}}吃了{{item}}",
+                    names=", ".join(case.names()),
+                ),
                 evidence=timeline(run),
             )
     return None
@@ -172,9 +199,13 @@ def main_waits(runs: Runs) -> Failure | None:
         left = uneaten_at_return(run, CASES[name])
         if left:
             return Failure(
-                observed=f"{main_call(run)} returned when {sum(left.values())} item(s) were "
-                f"still not eaten ({listed(left)})",
-                expected="main() to return only when everything has been eaten",
+                observed=t(
+                    "{call} returned when {count} item(s) were still not eaten ({items})",
+                    call=main_call(run),
+                    count=sum(left.values()),
+                    items=listed(left),
+                ),
+                expected=t("main() to return only when everything has been eaten"),
                 evidence=timeline(run),
             )
         running = [
@@ -184,10 +215,15 @@ def main_waits(runs: Runs) -> Failure | None:
         ]
         if running:
             return Failure(
-                observed=f"{main_call(run)} returned while "
-                f"{', '.join(who(run, p.pid) for p in running)} still ran",
-                expected="main() to return after the producers and consumers have stopped (a "
-                "daemon consumer may be left waiting once everything is done)",
+                observed=t(
+                    "{call} returned while {processes} still ran",
+                    call=main_call(run),
+                    processes=", ".join(who(run, p.pid) for p in running),
+                ),
+                expected=t(
+                    "main() to return after the producers and consumers have stopped (a daemon "
+                    "consumer may be left waiting once everything is done)"
+                ),
             )
     return None
 
@@ -199,8 +235,14 @@ def consumers_stop(runs: Runs) -> Failure | None:
         consumers = consumers_of(run)
         if len(consumers) != case.consumers:
             return Failure(
-                observed=f"{main_call(run)} started {len(consumers)} process(es) running consumer",
-                expected=f"{case.consumers} consumer processes, one per consumer",
+                observed=t(
+                    "{call} started {count} process(es) running consumer",
+                    call=main_call(run),
+                    count=len(consumers),
+                ),
+                expected=t(
+                    "{consumers} consumer processes, one per consumer", consumers=case.consumers
+                ),
             )
         for consumer in consumers:
             if consumer.daemon:
@@ -208,21 +250,34 @@ def consumers_stop(runs: Runs) -> Failure | None:
                 left = uneaten_at_return(run, case)
                 if left:
                     return Failure(
-                        observed=f"{main_call(run)}: {who(run, consumer.pid)}, a daemon, was "
-                        f"stopped with the program while {sum(left.values())} item(s) were "
-                        f"still not eaten ({listed(left)})",
-                        expected="a daemon consumer to be stopped only once every item is done "
-                        "(q.join() waits for that)",
+                        observed=t(
+                            "{call}: {process}, a daemon, was stopped with the program while "
+                            "{count} item(s) were still not eaten ({items})",
+                            call=main_call(run),
+                            process=who(run, consumer.pid),
+                            count=sum(left.values()),
+                            items=listed(left),
+                        ),
+                        expected=t(
+                            "a daemon consumer to be stopped only once every item is done "
+                            "(q.join() waits for that)"
+                        ),
                         evidence=timeline(run),
                     )
                 continue
             if consumer.ended is None or consumer.exit_code != 0:
                 code = consumer.collected_code if consumer.ended is None else consumer.exit_code
                 return Failure(
-                    observed=f"{main_call(run)}: {who(run, consumer.pid)} did not stop by "
-                    f"itself (its exit code was {code})",
-                    expected="each consumer to leave its loop by itself and exit with code 0 "
-                    "(or, as a daemon, to be left waiting once everything is done)",
+                    observed=t(
+                        "{call}: {process} did not stop by itself (its exit code was {code})",
+                        call=main_call(run),
+                        process=who(run, consumer.pid),
+                        code=code,
+                    ),
+                    expected=t(
+                        "each consumer to leave its loop by itself and exit with code 0 (or, as "
+                        "a daemon, to be left waiting once everything is done)"
+                    ),
                     evidence=timeline(run),
                 )
     return None
@@ -236,9 +291,15 @@ def queue_empty(runs: Runs) -> Failure | None:
         left = put - got
         if left:
             return Failure(
-                observed=f"{main_call(run)}: {sum(left.values())} item(s) were put on the "
-                f"queue and never taken off it: {listed(left)}",
-                expected="nothing left in the queue: every item eaten, and no sentinel more "
-                "than there are consumers",
+                observed=t(
+                    "{call}: {count} item(s) were put on the queue and never taken off it: {items}",
+                    call=main_call(run),
+                    count=sum(left.values()),
+                    items=listed(left),
+                ),
+                expected=t(
+                    "nothing left in the queue: every item eaten, and no sentinel more than "
+                    "there are consumers"
+                ),
             )
     return None

@@ -26,6 +26,7 @@ from ..authoring import (
     Scenario,
     ThreadInfo,
     ThreadSituation,
+    t,
     timeline,
 )
 
@@ -79,41 +80,59 @@ def printed(run: Run, text: str) -> list[float]:
 def thread_runs(runs: Runs) -> Failure | None:
     run = runs["facts"]
     call = run.trace.calls[0]
-    started = [t for t in task_threads(run) if t.name == "Thread-2"]
+    started = [th for th in task_threads(run) if th.name == "Thread-2"]
     if not started:
         return Failure(
-            observed=f"{call.signature()} started no thread named Thread-2 running task"
-            + (
-                f" (it started: {', '.join(t.describe() for t in task_threads(run))})"
-                if task_threads(run)
-                else ""
+            observed=t(
+                "{call} started no thread named Thread-2 running task (it started: {threads})",
+                call=call.signature(),
+                threads=", ".join(th.describe() for th in task_threads(run)),
+            )
+            if task_threads(run)
+            else t("{call} started no thread named Thread-2 running task", call=call.signature()),
+            expected=t(
+                'Thread(target=task, name="Thread-2", args=(a,), kwargs={{"b": b, '
+                '"delay": 0.2}}), started'
             ),
-            expected='Thread(target=task, name="Thread-2", args=(a,), kwargs={"b": b, '
-            '"delay": 0.2}), started',
         )
     thread = started[0]
     wanted = {"a": repr(A), "b": repr(B), "delay": "0.2"}
     if thread.args != wanted:
         given = ", ".join(f"{k}={v}" for k, v in thread.args.items())
         return Failure(
-            observed=f"{call.signature()} called task({given}) in its thread",
-            expected=f"task({A!r}, b={B!r}, delay=0.2): args=(a,), kwargs={{'b': b, 'delay': 0.2}}",
+            observed=t(
+                "{call} called task({given}) in its thread", call=call.signature(), given=given
+            ),
+            expected=t(
+                "task({a!r}, b={b!r}, delay=0.2): args=(a,), kwargs={{'b': b, 'delay': 0.2}}",
+                a=A,
+                b=B,
+            ),
         )
     if thread.ended is None or call.ended is None or thread.ended > call.ended:
         return Failure(
-            observed=f"{call.signature()} returned while thread {thread.describe()} still ran",
-            expected="thread_facts to join the thread before it returns",
+            observed=t(
+                "{call} returned while thread {thread} still ran",
+                call=call.signature(),
+                thread=thread.describe(),
+            ),
+            expected=t("thread_facts to join the thread before it returns"),
         )
     value = call.value if isinstance(call.value, dict) else {}
     pid = run.trace.harness_pid
     pids = {key: value.get(key) for key in ("pid_in_thread", "pid_in_main")}
     if any(got != pid for got in pids.values()):
         return Failure(
-            observed=f"{call.signature()} returned "
-            + ", ".join(f"{key}={got!r}" for key, got in pids.items())
-            + f", but the program's PID was {pid}",
-            expected="both to be the program's PID: a thread runs inside the process that "
-            "started it (pid_in_thread is seen['pid'], which task sets, read after the join)",
+            observed=t(
+                "{call} returned {pids}, but the program's PID was {pid}",
+                call=call.signature(),
+                pids=", ".join(f"{key}={got!r}" for key, got in pids.items()),
+                pid=pid,
+            ),
+            expected=t(
+                "both to be the program's PID: a thread runs inside the process that started "
+                "it (pid_in_thread is seen['pid'], which task sets, read after the join)"
+            ),
         )
     return None
 
@@ -134,16 +153,29 @@ def facts_true(runs: Runs) -> Failure | None:
     }
     value = call.value if isinstance(call.value, dict) else {}
     wrong = [
-        f"{key}: returned {value.get(key)!r}, but it was {right!r}"
+        t(
+            "{key}: returned {value!r}, but it was {right!r}",
+            key=key,
+            value=value.get(key),
+            right=right,
+        )
         for key, right in wanted.items()
         if value.get(key) != right
     ]
     if wrong:
         return Failure(
-            observed=f"{call.signature()} returned facts that were not true: " + "; ".join(wrong),
-            expected=f"what was there while the thread ran (this time the main thread was "
-            f"named {before.get('main')!r} and {len(names)} threads were alive before yours "
-            f"started: {', '.join(names)})",
+            observed=t(
+                "{call} returned facts that were not true: {wrong}",
+                call=call.signature(),
+                wrong="; ".join(wrong),
+            ),
+            expected=t(
+                "what was there while the thread ran (this time the main thread was named "
+                "{main!r} and {count} threads were alive before yours started: {names})",
+                main=before.get("main"),
+                count=len(names),
+                names=", ".join(names),
+            ),
         )
     return None
 
@@ -155,26 +187,57 @@ def daemon_dies(runs: Runs) -> Failure | None:
     threads = task_threads(run)
     if not threads:
         return Failure(
-            observed=f"{program} started no thread running task",
-            expected="main() to start task in a thread",
+            observed=t("{program} started no thread running task", program=program),
+            expected=t("main() to start task in a thread"),
             evidence=timeline(run),
         )
     if "主线程" not in [line.text.strip() for line in run.trace.out()]:
         return Failure(
-            observed=f"{program} never printed 主线程",
-            expected="main() to print 主线程 after starting the thread",
+            observed=t("{program} never printed 主线程", program=program),
+            expected=t("main() to print 主线程 after starting the thread"),
             evidence=timeline(run),
         )
     if printed(run, "aaa") or not threads[0].daemon:
-        how = "was not a daemon thread" if not threads[0].daemon else "was a daemon thread"
         return Failure(
-            observed=f"{program} (main() with its default daemon=True): thread "
-            f"{threads[0].describe()} {how}"
-            + (", and the program waited for it to print aaa" if printed(run, "aaa") else ""),
-            expected="a daemon thread, which ends with the main thread: aaa never printed",
+            observed=_daemon_observed(
+                program, threads[0].describe(), threads[0].daemon, bool(printed(run, "aaa"))
+            ),
+            expected=t("a daemon thread, which ends with the main thread: aaa never printed"),
             evidence=timeline(run),
         )
     return None
+
+
+def _daemon_observed(program: str, thread: str, daemon: bool, waited: bool) -> str:
+    """What went wrong with the thread main() left as a daemon by default."""
+    fields = {"program": program, "thread": thread}
+    if daemon:
+        return t(
+            "{program} (main() with its default daemon=True): thread {thread} was a daemon "
+            "thread, and the program waited for it to print aaa",
+            **fields,
+        )
+    if waited:
+        return t(
+            "{program} (main() with its default daemon=True): thread {thread} was not a daemon "
+            "thread, and the program waited for it to print aaa",
+            **fields,
+        )
+    return t(
+        "{program} (main() with its default daemon=True): thread {thread} was not a daemon thread",
+        **fields,
+    )
+
+
+def _non_daemon_observed(call: str, main_line: bool, aaa: bool) -> str:
+    """Which of 主线程 and aaa the non-daemon run printed (aaa first, when both)."""
+    if main_line and aaa:
+        return t("{call} printed 主线程 and aaa (aaa first)", call=call)
+    if main_line:
+        return t("{call} printed 主线程 and no aaa", call=call)
+    if aaa:
+        return t("{call} printed no 主线程 and aaa", call=call)
+    return t("{call} printed no 主线程 and no aaa", call=call)
 
 
 @checks("non_daemon_finishes", "non_daemon")
@@ -184,20 +247,24 @@ def non_daemon_finishes(runs: Runs) -> Failure | None:
     threads = task_threads(run)
     if not threads or threads[0].daemon:
         return Failure(
-            observed=f"{call.signature()} started "
-            + (f"thread {threads[0].describe()} as a daemon" if threads else "no thread"),
-            expected="with daemon=False, a thread running task that is not a daemon",
+            observed=t(
+                "{call} started thread {thread} as a daemon",
+                call=call.signature(),
+                thread=threads[0].describe(),
+            )
+            if threads
+            else t("{call} started no thread", call=call.signature()),
+            expected=t("with daemon=False, a thread running task that is not a daemon"),
             evidence=timeline(run),
         )
     main_line, aaa = printed(run, "主线程"), printed(run, "aaa")
     if not main_line or not aaa or aaa[0] < main_line[0]:
         return Failure(
-            observed=f"{call.signature()} printed "
-            + ("主线程" if main_line else "no 主线程")
-            + (" and aaa" if aaa else " and no aaa")
-            + (" (aaa first)" if main_line and aaa and aaa[0] < main_line[0] else ""),
-            expected="主线程 first; then, at the end of the program, aaa: Python waits for a "
-            "non-daemon thread before it exits",
+            observed=_non_daemon_observed(call.signature(), bool(main_line), bool(aaa)),
+            expected=t(
+                "主线程 first; then, at the end of the program, aaa: Python waits for a "
+                "non-daemon thread before it exits"
+            ),
             evidence=timeline(run),
         )
     return None
@@ -220,11 +287,26 @@ def current_api(runs: Runs) -> Failure | None:
             line = int(warning.get("line") or 0)
             code = linecache.getline(file, line).strip()
             location = Location(file, line, code)
+            fields = {
+                "line": line,
+                "file": Path(file).name,
+                "name": match[1],
+                "message": warning.get("message"),
+            }
             return Failure(
-                observed=f"line {line} of {Path(file).name} uses {match[1]}(), which is "
-                f"deprecated (DeprecationWarning: {warning.get('message')})"
-                + (f": `{code}`" if code else ""),
-                expected=f"today's spelling: `{CURRENT[match[1]]}`",
+                observed=t(
+                    "line {line} of {file} uses {name}(), which is deprecated "
+                    "(DeprecationWarning: {message}): `{code}`",
+                    **fields,
+                    code=code,
+                )
+                if code
+                else t(
+                    "line {line} of {file} uses {name}(), which is deprecated "
+                    "(DeprecationWarning: {message})",
+                    **fields,
+                ),
+                expected=t("today's spelling: `{spelling}`", spelling=CURRENT[match[1]]),
                 location=location,
             )
     return None

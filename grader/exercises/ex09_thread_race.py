@@ -18,6 +18,7 @@ from ..authoring import (
     Runs,
     Scenario,
     ThreadInfo,
+    t,
 )
 
 CALLS = (20, 7)
@@ -40,8 +41,12 @@ def scenarios() -> list[Scenario]:
 def returned(call: CallResult, count: int) -> Failure | None:
     if call.value != 100 - count:
         return Failure(
-            observed=f"{call.signature()} returned {call.value!r}",
-            expected=f"{100 - count}: 100 minus one for each of the {count} threads",
+            observed=t("{call} returned {value!r}", call=call.signature(), value=call.value),
+            expected=t(
+                "{count_left}: 100 minus one for each of the {count} threads",
+                count_left=100 - count,
+                count=count,
+            ),
         )
     return None
 
@@ -49,7 +54,7 @@ def returned(call: CallResult, count: int) -> Failure | None:
 def workers(run: Run, call: CallResult) -> list[ThreadInfo]:
     """The threads running task that started during this call."""
     end = call.ended if call.ended is not None else float("inf")
-    return [t for t in run.trace.student_threads("task") if call.started <= t.started <= end]
+    return [th for th in run.trace.student_threads("task") if call.started <= th.started <= end]
 
 
 @checks("no_lost_update", "main")
@@ -60,7 +65,12 @@ def no_lost_update(runs: Runs) -> Failure | None:
         lost = run.trace.calls[0].value - (100 - CALLS[0])
         if lost > 0:
             return Failure(
-                observed=f"{failure.observed}: {lost} of the {CALLS[0]} updates were lost",
+                observed=t(
+                    "{observed}: {lost} of the {calls} updates were lost",
+                    observed=failure.observed,
+                    lost=lost,
+                    calls=CALLS[0],
+                ),
                 expected=failure.expected,
             )
     return failure
@@ -74,8 +84,13 @@ def called_twice(runs: Runs) -> Failure | None:
         return None
     first = run.trace.calls[0]
     return Failure(
-        observed=f"after {first.signature()} returned {first.value!r}, {failure.observed}",
-        expected=f"{failure.expected}, on the second call as on the first",
+        observed=t(
+            "after {call} returned {value!r}, {observed}",
+            call=first.signature(),
+            value=first.value,
+            observed=failure.observed,
+        ),
+        expected=t("{expected}, on the second call as on the first", expected=failure.expected),
     )
 
 
@@ -86,22 +101,44 @@ def threads_together(runs: Runs) -> Failure | None:
         started = workers(run, call)
         if len(started) != count:
             return Failure(
-                observed=f"{call.signature()} started {len(started)} threads running task",
-                expected=f"{count} threads running task",
+                observed=t(
+                    "{call} started {count} threads running task",
+                    call=call.signature(),
+                    count=len(started),
+                ),
+                expected=t("{count} threads running task", count=count),
             )
-        last_start = max(t.started for t in started)
-        first = min(started, key=lambda t: t.ended if t.ended is not None else float("inf"))
+        last_start = max(th.started for th in started)
+        first = min(started, key=lambda th: th.ended if th.ended is not None else float("inf"))
         if first.ended is not None and first.ended < last_start:
             return Failure(
-                observed=f"in {call.signature()}, thread {first.describe()} had already ended "
-                f"({first.ended:.3f}s) when the last one started ({last_start:.3f}s): the "
-                "threads ran one after the other, never alive together",
-                expected="all the threads started first, then joined, so the lock is what "
-                "keeps them apart",
+                observed=t(
+                    "in {call}, thread {thread} had already ended ({ended:.3f}s) when the last "
+                    "one started ({last_start:.3f}s): the threads ran one after the other, "
+                    "never alive together",
+                    call=call.signature(),
+                    thread=first.describe(),
+                    ended=first.ended,
+                    last_start=last_start,
+                ),
+                expected=t(
+                    "all the threads started first, then joined, so the lock is what keeps them "
+                    "apart"
+                ),
                 evidence=tuple(
-                    f"thread {t.describe()}: started {t.started:.3f}s, ended "
-                    + (f"{t.ended:.3f}s" if t.ended is not None else "-")
-                    for t in started[:4]
+                    t(
+                        "thread {thread}: started {started:.3f}s, ended {ended:.3f}s",
+                        thread=th.describe(),
+                        started=th.started,
+                        ended=th.ended,
+                    )
+                    if th.ended is not None
+                    else t(
+                        "thread {thread}: started {started:.3f}s, ended -",
+                        thread=th.describe(),
+                        started=th.started,
+                    )
+                    for th in started[:4]
                 ),
             )
     return None

@@ -23,6 +23,7 @@ from ..authoring import (
     Runs,
     Scenario,
     ThreadInfo,
+    t,
     timeline,
 )
 from ..evidence import lock_name
@@ -70,7 +71,9 @@ def printed(run: Run, pattern: re.Pattern[str]) -> list[tuple[Line, ThreadInfo |
 
 
 def eater(thread: ThreadInfo | None, line: Line) -> str:
-    return f"thread {thread.describe()}" if thread else f"a thread (pid {line.pid})"
+    if thread:
+        return t("thread {thread}", thread=thread.describe())
+    return t("a thread (pid {pid})", pid=line.pid)
 
 
 def meal_end(run: Run, line: Line, thread: ThreadInfo | None) -> float:
@@ -92,18 +95,29 @@ def meal_end(run: Run, line: Line, thread: ThreadInfo | None) -> float:
 def program_ends(runs: Runs) -> Failure | None:
     run = runs["main"]
     call = run.trace.calls[0]
-    eaters = [t for t in run.trace.student_threads() if t.role in EATERS]
+    eaters = [th for th in run.trace.student_threads() if th.role in EATERS]
     if len(eaters) != 2 * len(NAMES):
         return Failure(
-            observed=f"{call.signature()} started {len(eaters)} threads running eat1 or eat2",
-            expected=f"one thread running eat1 and one running eat2 for each of the "
-            f"{len(NAMES)} names: {2 * len(NAMES)} threads",
+            observed=t(
+                "{call} started {count} threads running eat1 or eat2",
+                call=call.signature(),
+                count=len(eaters),
+            ),
+            expected=t(
+                "one thread running eat1 and one running eat2 for each of the {names} names: "
+                "{threads} threads",
+                names=len(NAMES),
+                threads=2 * len(NAMES),
+            ),
         )
-    running = [t for t in eaters if t.ended is None or (call.ended and t.ended > call.ended)]
+    running = [th for th in eaters if th.ended is None or (call.ended and th.ended > call.ended)]
     if running:
         return Failure(
-            observed=f"main() returned while {', '.join(t.describe() for t in running)} still ran",
-            expected="main() to join every thread it started before it returns",
+            observed=t(
+                "main() returned while {threads} still ran",
+                threads=", ".join(th.describe() for th in running),
+            ),
+            expected=t("main() to join every thread it started before it returns"),
         )
     return None
 
@@ -117,20 +131,38 @@ def each_ate_twice(runs: Runs) -> Failure | None:
         for line, thread in meals(run)
     )
     if got != wanted:
-        missing = [f"{name}吃面 in {target}" for (name, target) in wanted - got]
-        extra = [f"{name}吃面 in {target}" for (name, target) in got - wanted]
-        observed = "; ".join(
-            part
-            for part in (
-                f"missing: {', '.join(missing)}" if missing else "",
-                f"unexpected: {', '.join(extra)}" if extra else "",
-            )
-            if part
+        missing = ", ".join(
+            t("{name}吃面 in {target}", name=name, target=target) for (name, target) in wanted - got
         )
+        extra = ", ".join(
+            t("{name}吃面 in {target}", name=name, target=target) for (name, target) in got - wanted
+        )
+        names = list(NAMES)
+        if missing and extra:
+            observed = t(
+                "main(names={names!r}) printed these meals: missing: {missing}; unexpected: "
+                "{extra}",
+                names=names,
+                missing=missing,
+                extra=extra,
+            )
+        elif missing:
+            observed = t(
+                "main(names={names!r}) printed these meals: missing: {missing}",
+                names=names,
+                missing=missing,
+            )
+        else:
+            observed = t(
+                "main(names={names!r}) printed these meals: unexpected: {extra}",
+                names=names,
+                extra=extra,
+            )
         return Failure(
-            observed=f"main(names={list(NAMES)!r}) printed these meals: {observed}",
-            expected="each name to eat exactly twice: once in its eat1 thread, once in its "
-            "eat2 thread",
+            observed=observed,
+            expected=t(
+                "each name to eat exactly twice: once in its eat1 thread, once in its eat2 thread"
+            ),
             evidence=timeline(run),
         )
     return None
@@ -146,12 +178,30 @@ def one_eater_at_a_time(runs: Runs) -> Failure | None:
             if other is line or (other.pid, other.thread) == (line.pid, line.thread):
                 continue
             if line.time < other.time < end:
-                until = f"until {end:.3f}s" if end < float("inf") else "after that"
+                fields = {
+                    "other_eater": eater(other_thread, other),
+                    "other_text": other.text,
+                    "other_time": other.time,
+                    "eater": eater(thread, line),
+                    "text": line.text,
+                    "time": line.time,
+                }
                 return Failure(
-                    observed=f"{eater(other_thread, other)} printed {other.text} at "
-                    f"{other.time:.3f}s, while {eater(thread, line)} was still eating: it "
-                    f"printed {line.text} at {line.time:.3f}s and let go of no lock {until}",
-                    expected="nobody to eat while another is eating",
+                    observed=t(
+                        "{other_eater} printed {other_text} at {other_time:.3f}s, while {eater} "
+                        "was still eating: it printed {text} at {time:.3f}s and let go of no "
+                        "lock until {end:.3f}s",
+                        **fields,
+                        end=end,
+                    )
+                    if end < float("inf")
+                    else t(
+                        "{other_eater} printed {other_text} at {other_time:.3f}s, while {eater} "
+                        "was still eating: it printed {text} at {time:.3f}s and let go of no "
+                        "lock after that",
+                        **fields,
+                    ),
+                    expected=t("nobody to eat while another is eating"),
                     evidence=timeline(run),
                 )
     return None
@@ -163,8 +213,10 @@ def held_both(runs: Runs) -> Failure | None:
     for line, thread in meals(run):
         if thread is None or line.thread is None:
             return Failure(
-                observed=f"{line.text} was printed by a thread the grader did not see start",
-                expected="the eaters to be threads started by main",
+                observed=t(
+                    "{text} was printed by a thread the grader did not see start", text=line.text
+                ),
+                expected=t("the eaters to be threads started by main"),
             )
         state = run.trace.lock_state(line.time)
         held = set(state.held_by(line.pid, line.thread))
@@ -178,7 +230,7 @@ def held_both(runs: Runs) -> Failure | None:
                 if (e.pid, e.thread) == (line.pid, line.thread) and e.action == "acq"
             }
         if not needed or not needed <= held:
-            shown = " and ".join(
+            shown = t(" and ").join(
                 lock_name(
                     run,
                     line.pid,
@@ -188,7 +240,7 @@ def held_both(runs: Runs) -> Failure | None:
                 )
                 for lock in sorted(held)
             )
-            wanted = " and ".join(
+            wanted = t(" and ").join(
                 lock_name(
                     run,
                     line.pid,
@@ -199,10 +251,28 @@ def held_both(runs: Runs) -> Failure | None:
                 for lock in sorted(needed)
             )
             return Failure(
-                observed=f"thread {thread.describe()} printed {line.text} holding "
-                + (shown or "no lock"),
-                expected=f"an eater to hold {wanted or 'the noodles and the fork'} while it "
-                "eats (from before 吃面 until after its sleep)",
+                observed=t(
+                    "thread {thread} printed {text} holding {locks}",
+                    thread=thread.describe(),
+                    text=line.text,
+                    locks=shown,
+                )
+                if shown
+                else t(
+                    "thread {thread} printed {text} holding no lock",
+                    thread=thread.describe(),
+                    text=line.text,
+                ),
+                expected=t(
+                    "an eater to hold {locks} while it eats (from before 吃面 until after its "
+                    "sleep)",
+                    locks=wanted,
+                )
+                if wanted
+                else t(
+                    "an eater to hold the noodles and the fork while it eats (from before 吃面 "
+                    "until after its sleep)"
+                ),
                 evidence=timeline(run),
             )
     return grabbed_without_the_lock(run)
@@ -221,9 +291,19 @@ def grabbed_without_the_lock(run: Run) -> Failure | None:
             continue  # not given as an argument: nothing to tell it by
         if lock not in run.trace.lock_state(line.time).held_by(line.pid, line.thread):
             return Failure(
-                observed=f"thread {thread.describe()} printed {line.text} without holding {param}",
-                expected=f"{match[1]}抢到了{match[2]} printed once the eater has taken {param}: "
-                "the two 抢到了 lines in the order the locks are taken",
+                observed=t(
+                    "thread {thread} printed {text} without holding {lock}",
+                    thread=thread.describe(),
+                    text=line.text,
+                    lock=param,
+                ),
+                expected=t(
+                    "{name}抢到了{thing} printed once the eater has taken {lock}: the two 抢到了 "
+                    "lines in the order the locks are taken",
+                    name=match[1],
+                    thing=match[2],
+                    lock=param,
+                ),
                 evidence=timeline(run),
             )
     return None

@@ -83,15 +83,17 @@ def describe_exception(exc: BaseException, module_file: str) -> dict[str, Any]:
     }
 
 
-def check_api(module: Any, api: list[dict[str, Any]]) -> str | None:
-    """Why the module does not offer the promised functions, or None when it does."""
+def check_api(module: Any, api: list[dict[str, Any]]) -> dict[str, str] | None:
+    """Why the module does not offer the promised functions, or None when it does: the
+    ``problem`` (missing, not_callable, no_parameter, extra_parameter) and its facts, which
+    the grader puts into words (in the student's language)."""
     for function in api:
         name = function["name"]
         target = getattr(module, name, None)
         if target is None:
-            return f"missing function {name}(): is it defined at the top level and spelled {name}?"
+            return {"problem": "missing", "name": name}
         if not callable(target):
-            return f"{name} is a {type(target).__name__}, not a function"
+            return {"problem": "not_callable", "name": name, "type": type(target).__name__}
         try:
             signature = inspect.signature(target)
         except (TypeError, ValueError):
@@ -100,20 +102,24 @@ def check_api(module: Any, api: list[dict[str, Any]]) -> str | None:
         takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
         for wanted in function["params"]:
             if wanted not in params and not takes_any:
-                return (
-                    f"{name}() has no parameter {wanted!r}: the exercise asks for "
-                    f"{function['signature']}"
-                )
+                return {
+                    "problem": "no_parameter",
+                    "name": name,
+                    "param": wanted,
+                    "signature": function["signature"],
+                }
         for param in params.values():
             if (
                 param.default is param.empty
                 and param.name not in function["params"]
                 and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
             ):
-                return (
-                    f"{name}() requires a parameter {param.name!r} that the exercise does not "
-                    f"have: the exercise asks for {function['signature']}"
-                )
+                return {
+                    "problem": "extra_parameter",
+                    "name": name,
+                    "param": param.name,
+                    "signature": function["signature"],
+                }
     return None
 
 
@@ -146,7 +152,7 @@ def load(config: dict[str, Any]) -> Any:
         )
     problem = check_api(module, config.get("api", []))
     if problem:
-        emit(LOAD_ERROR, reason="api", message=problem)
+        emit(LOAD_ERROR, reason="api", **problem)
         return None
     emit(LOADED, file=getattr(module, "__file__", None))
     return module

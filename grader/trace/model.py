@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..language import t
 from ..probe.lockstep_probe.protocol import is_queue_arg
 from .locks import LockEvent, LockInfo, LockState
 
@@ -72,10 +73,19 @@ class ProcessInfo:
 
     def describe(self) -> str:
         """How a message names it: ``Visitor-2 (pid 4242, running task)``."""
-        running = f"running {self.role}" + (f" {self.label}" if self.label else "")
+        fields = {"name": self.name or t("a process"), "pid": self.pid}
         if self.role is None:
-            running = "before it entered any of the exercise's functions"
-        return f"{self.name or 'a process'} (pid {self.pid}, {running})"
+            return t(
+                "{name} (pid {pid}, before it entered any of the exercise's functions)", **fields
+            )
+        if self.label:
+            return t(
+                "{name} (pid {pid}, running {role} {label})",
+                **fields,
+                role=self.role,
+                label=self.label,
+            )
+        return t("{name} (pid {pid}, running {role})", **fields, role=self.role)
 
 
 @dataclass
@@ -151,8 +161,9 @@ class ThreadInfo:
         (Thread-2, running task)``."""
         name = self.final_name or self.name
         if self.cls != "Thread":
-            running = f", running {self.role}" if self.role else ""
-            return f"{self.cls} ({name}{running})"
+            if self.role:
+                return t("{cls} ({name}, running {role})", cls=self.cls, name=name, role=self.role)
+            return f"{self.cls} ({name})"
         default = _DEFAULT_THREAD_NAME.match(name)
         short_name = default.group(1) if default else name
         role = self.role or "Thread"
@@ -222,10 +233,10 @@ class Trace:
         """How a message names a process: ``the main program (pid 4240)``, ``Visitor-2 (pid
         4242, running task)``."""
         if pid == self.harness_pid:
-            return f"the main program (pid {pid})"
+            return t("the main program (pid {pid})", pid=pid)
         info = self.processes.get(pid)
         if info is None:
-            return f"a process (pid {pid})"
+            return t("a process (pid {pid})", pid=pid)
         return info.describe()
 
     def thread(self, pid: int, ident: int, at: float | None = None) -> ThreadInfo | None:
@@ -251,13 +262,13 @@ class Trace:
     def thread_name(self, pid: int, ident: int | None, at: float | None = None) -> str:
         """``the main thread``, ``thread 甲-eat2 (Thread-3)``, or the bare ident."""
         if ident is not None and self.main_threads.get(pid) == ident:
-            return "the main thread"
+            return t("the main thread")
         info = None
         if ident is not None:
             info = self.thread(pid, ident, at) or self.last_thread(pid, ident)
         if info is not None:
-            return f"thread {info.describe()}"
-        return f"thread {ident:#x}" if ident is not None else "a thread"
+            return t("thread {thread}", thread=info.describe())
+        return t("thread {ident:#x}", ident=ident) if ident is not None else t("a thread")
 
     def student_threads(self, role: str | None = None) -> list[ThreadInfo]:
         """The threads the submission started (not the harness's helpers), optionally only
