@@ -193,7 +193,12 @@ def hang(run: Run) -> Failure:
                     thread=stuck_thread(
                         run, pid, thread.number, thread.current, len(run.stacks[pid])
                     ),
-                    where=frame.where(),
+                    where=t(
+                        "{file}:{line} in {function}",
+                        file=Path(frame.file).name,
+                        line=frame.line,
+                        function=frame.function,
+                    ),
                     code=frame.code,
                     locks=lock_note(run, locks, pid, thread.number),
                 )
