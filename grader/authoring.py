@@ -14,7 +14,7 @@ from .checking import Check, Checks, Failure, Location, Runs
 from .evidence import raised, timeline, who
 from .probe.lockstep_probe.protocol import QueueArg, Rendezvous, ThreadSituation
 from .runner import AS_PROGRAM, Call, Run, Scenario
-from .trace import CallResult, Line, ProcessInfo, ThreadInfo
+from .trace import CallResult, DbConnection, DbEvent, Line, ProcessInfo, ThreadInfo
 
 __all__ = [
     "AS_PROGRAM",
@@ -22,6 +22,8 @@ __all__ = [
     "CallResult",
     "Check",
     "Checks",
+    "DbConnection",
+    "DbEvent",
     "Failure",
     "Line",
     "Location",

@@ -22,7 +22,7 @@ EXIT_FULL_MARKS = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 START_METHODS = ("fork", "spawn", "forkserver")
-SUBCOMMANDS = ("batch", "verify")
+SUBCOMMANDS = ("batch", "verify", "new")
 """Instructors' commands (``grader/commands.py``); never an exercise name."""
 
 

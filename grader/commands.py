@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import batch, gradebook, verify
+from . import batch, gradebook, new, verify
 from .catalogue import load_catalogue
 from .cli import EXIT_FAILED, EXIT_FULL_MARKS, EXIT_USAGE, START_METHODS
 from .manifest import MANIFEST_NAME, ManifestError
@@ -151,5 +151,6 @@ def verify_main(argv: Sequence[str]) -> int:
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "batch": batch_main,
     "verify": verify_main,
+    "new": new.main,
 }
 """Subcommand name -> its main, given the arguments after the name."""
