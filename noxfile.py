@@ -64,6 +64,14 @@ def solutions(session: nox.Session) -> None:
 
 
 @kit_session()
+def check(session: nox.Session) -> None:
+    """Instructors: is every exercise ready? Solutions full, stubs 0, a TODO in each stub,
+    hints, a fixture failing each check, generated files fresh: `-- 11` for one."""
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.kit_check", *session.posargs)
+
+
+@kit_session()
 def release(session: nox.Session) -> None:
     """Instructors: write the student template repository: `nox -s release -- OUT_DIR`."""
     if len(session.posargs) != 1:

@@ -24,7 +24,7 @@ PLACEHOLDER = "TODO(instructor)"
 """Marks every text of the skeleton an instructor must write; ``nox -s check`` lists them."""
 FIRST_MISTAKE = "forgets_one"
 
-CATALOGUE_ENTRY = '''
+CATALOGUE_ENTRY = """
 [[exercise]]
 id = "{id}"
 title = "{placeholder}: the topic in English"
@@ -42,7 +42,7 @@ points = 10
 summary = "{placeholder}: Each task i in 1..n prints 任务i完成 once, from its own child process."
 hint = "{placeholder}: a first hint that names the idea, not the code."
 hint2 = "{placeholder}: a second, more direct hint."
-'''
+"""
 
 STUB = '''"""Exercise {number}: {placeholder} the topic (中文主题).
 
@@ -117,8 +117,8 @@ if __name__ == "__main__":
     main()
 '''
 
-GRADER_MODULE = '''"""{id}: {placeholder} what the checks see, and which lever makes each mistake show on
-every run (docs/authoring.md)."""
+GRADER_MODULE = '''"""{id}: {placeholder} what the checks see, and which lever makes
+each mistake show on every run (docs/authoring.md)."""
 
 from __future__ import annotations
 
