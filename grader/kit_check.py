@@ -30,6 +30,7 @@ from .formats.project import KIT_ROOT
 from .formats.workflow import WORKFLOW_PATH, render_workflow
 from .grading import DEFAULT_JOBS, grade
 from .new import PLACEHOLDER
+from .new import paths as new_paths
 from .stress import Submission, submissions
 
 if sys.version_info >= (3, 11):
@@ -59,14 +60,32 @@ def catalogue_problems(exercise: ExerciseInfo, raw: dict[str, object]) -> list[s
     problems = []
     checks = raw.get("check") or []
     assert isinstance(checks, list)
-    texts = [str(value) for value in raw.values() if isinstance(value, str)]
-    texts += [str(v) for check in checks for v in check.values() if isinstance(v, str)]
-    if any(PLACEHOLDER in text for text in texts):
-        problems.append(f"the catalogue entry still has {PLACEHOLDER} placeholders to fill")
+    fields = [(key, value) for key, value in raw.items() if isinstance(value, str)]
+    fields += [
+        (f"{check.get('name')}.{key}", value)
+        for check in checks
+        for key, value in check.items()
+        if isinstance(value, str)
+    ]
+    unfilled = [key for key, value in fields if PLACEHOLDER in value]
+    if unfilled:
+        problems.append(
+            f"the catalogue entry still has {PLACEHOLDER} placeholders to fill: "
+            + ", ".join(unfilled)
+        )
     for check in exercise.checks:
         if not check.hint.strip() or not check.hint2.strip():
             problems.append(f"check {check.name} has no hint (hint and hint2 in the catalogue)")
     return problems
+
+
+def placeholder_files(exercise: ExerciseInfo) -> list[Path]:
+    """The exercise's files that still hold a placeholder of ``python -m grader new``."""
+    return [
+        path
+        for path in new_paths(exercise.id).values()
+        if path.is_file() and PLACEHOLDER in path.read_text(encoding="utf-8", errors="replace")
+    ]
 
 
 def chinese_problems(raw_exercises: list[dict[str, object]]) -> dict[str, list[str]]:
@@ -107,6 +126,10 @@ def check_kit(exercises: Sequence[ExerciseInfo], jobs: int | None = None) -> dic
     for exercise in exercises:
         problems[exercise.id] += catalogue_problems(exercise, raw_by_id[exercise.id])
         problems[exercise.id] += chinese.get(exercise.id, [])
+        for path in placeholder_files(exercise):
+            problems[exercise.id].append(
+                f"{path.relative_to(KIT_ROOT)} still has {PLACEHOLDER} placeholders to fill"
+            )
         stub = KIT_ROOT / "exercises" / exercise.filename
         if not stub.is_file() or "# TODO" not in stub.read_text(encoding="utf-8"):
             problems[exercise.id].append(f"the stub {stub.relative_to(KIT_ROOT)} has no # TODO")
@@ -194,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if count:
         print(f"\n{count} problem(s): the kit is not ready.", file=sys.stderr)
         return 1
-    print(f"The kit is ready: {len(chosen)} exercises checked.")
+    print(f"The kit is ready: {len(chosen)} exercise(s) checked.")
     return 0
 
 

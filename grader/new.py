@@ -55,7 +55,7 @@ Run the lesson's demo:  python exercises/{id}.py
 Grade this exercise:    nox -s grade -- {number}
 """
 
-from multiprocessing import Process
+from multiprocessing import Process  # noqa: F401 (yours to use 供你使用)
 
 
 # Do not change the signature or the printed line. 不要修改函数签名和打印内容。
