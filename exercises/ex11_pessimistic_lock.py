@@ -96,4 +96,4 @@ def main(buyers=10, tickets=1, db_path=None, delay=0.1, fail=None):
 
 
 if __name__ == "__main__":
-    print(main())
+    main()

@@ -71,4 +71,4 @@ def main(buyers=10, tickets=3, db_path=None, delay=0.1):
 
 
 if __name__ == "__main__":
-    print(main())
+    main()
