@@ -94,6 +94,14 @@ def solutions(session: nox.Session) -> None:
 
 
 @kit_session()
+def check(session: nox.Session) -> None:
+    """Instructors: is every exercise ready? Solutions full, stubs 0, a TODO in each stub,
+    hints, a fixture failing each check, generated files fresh: `-- 11` for one."""
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.instructor.kit_check", *session.posargs)
+
+
+@kit_session()
 def release(session: nox.Session) -> None:
     """Instructors: write the student template repository: `nox -s release -- OUT_DIR`."""
     if len(session.posargs) != 1:
@@ -137,9 +145,7 @@ def stress(session: nox.Session) -> None:
 @kit_session(python=PYTHONS or None)
 def tests(session: nox.Session) -> None:
     """The kit's own tests: real gradings of fixture submissions."""
-    session.install(
-        *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test", "instructor")
-    )
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test", "instructor"))
     workers = "2" if (os.cpu_count() or 1) <= 2 else "auto"
     session.run("python", "-m", "pytest", "-n", workers, *session.posargs)
 
@@ -147,9 +153,7 @@ def tests(session: nox.Session) -> None:
 @kit_session()
 def lint(session: nox.Session) -> None:
     """Type-check the grader (mypy --strict) and lint everything (ruff)."""
-    session.install(
-        *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint", "instructor")
-    )
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint", "instructor"))
     session.run("ruff", "check", ".")
     session.run("mypy")
 

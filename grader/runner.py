@@ -93,6 +93,9 @@ class Scenario:
     """Seconds a thread of this role waits right after taking a ``threading`` lock."""
     thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
     """Before the calls: the main thread renamed, helper threads kept alive through them."""
+    read_together: Rendezvous | None = None
+    """Hold a process of these roles that read the database outside its write lock until
+    ``count`` have read as often (or ended): a stale read then shows on every run."""
     floor: float = 0.0
     """Seconds a right program must spend sleeping one after the other in this run: the delays
     the calls ask for and the pauses the levers add. No run can be faster (the benchmark's
@@ -108,6 +111,7 @@ class Scenario:
             pause_after_acquire=self.pause_after_acquire,
             watch_globals=self.watch_globals,
             thread_situation=self.thread_situation,
+            read_together=self.read_together,
         )
 
 

@@ -89,3 +89,11 @@ def failed_checks(result: ExerciseResult) -> set[str]:
 
 def message_of(result: ExerciseResult, check: str) -> str:
     return next(c.message for c in result.checks if c.name == check)
+
+
+def assert_loses_points(result: ExerciseResult, must_fail: set[str]) -> None:
+    """The result fails at least these checks, for their own reason: not because it did not
+    load (a fixture with a typo would otherwise 'fail' everything and prove nothing)."""
+    assert not [c for c in result.checks if c.status == "error"], result.checks[0].message
+    assert must_fail <= failed_checks(result), [(c.name, c.message) for c in result.checks]
+    assert result.score < result.max_score

@@ -11,6 +11,8 @@ so printing cannot forge a record; ``records``):
 - every process: its start (pid, parent as the OS sees it, its name and class), its natural
   end with the exit code, and the exit codes its parent collected (``processes``);
 - queue traffic (who put or got what; ``queue_traffic``);
+- database traffic: each ``sqlite3`` connection, statement, commit and rollback, with the
+  transaction it ran in and any ``database is locked`` error (``sqlite_traffic``);
 - every thread: its start (name, class, ident, daemon flag) and end, the threads
   still alive at interpreter exit, and, for each ``threading`` lock the submission's own code
   makes, who holds it and who waits for it; each record names the thread that wrote it
@@ -22,7 +24,8 @@ It also applies the grader's levers (``protocol.Levers``), each keyed by role: a
 for the processes or threads of a race (so that a missing lock shows on every run, whatever
 the start method), a slowed producer or consumer, a pause right after a lock is released or
 taken (so that two locks taken in opposite orders deadlock on every run, not on unlucky ones)
-(``rendezvous``, ``delays``).
+(``rendezvous``, ``delays``), a read of the database outside its write lock held until every
+racer has read (``sqlite_traffic``).
 Only the standard library is used: this runs in the student's interpreter.
 """
 
@@ -31,7 +34,17 @@ from __future__ import annotations
 import os
 import sys
 
-from . import processes, queue_traffic, records, rendezvous, roles, thread_locks, threads, warned
+from . import (
+    processes,
+    queue_traffic,
+    records,
+    rendezvous,
+    roles,
+    sqlite_traffic,
+    thread_locks,
+    threads,
+    warned,
+)
 from .protocol import ERR, OUT, PROC
 from .records import emit, getppid
 from .streams import RecordingStream
@@ -65,6 +78,7 @@ def install() -> None:
     os.register_at_fork(after_in_child=_after_fork_in_child)
     processes.instrument()
     queue_traffic.instrument()
+    sqlite_traffic.instrument()
     thread_locks.instrument()
     threads.instrument()
     warned.watch()
