@@ -22,6 +22,8 @@ class Line:
     text: str
     thread: int | None = None
     """The ident of the thread that printed it."""
+    partial: bool = False
+    """It had no newline yet when it was recorded (flushed, or its thread or process ended)."""
 
 
 @dataclass
@@ -53,6 +55,9 @@ class ProcessInfo:
     """When its run() finished (it then exits at once); None if it was ended from outside."""
     exit_code: int | None = None
     """The exit code it ended with by itself."""
+    flushed: dict[str, int] = field(default_factory=dict)
+    """By stream (``out``, ``err``), how many of its lines it had surely written when it
+    ended by itself."""
     collected_code: int | None = None
     """The exit code its parent collected with ``join()``."""
     seen_from_inside: bool = False

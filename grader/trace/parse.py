@@ -96,6 +96,11 @@ def _exit(trace: Trace, record: Record, pid: int, when: float) -> None:
     if pid in trace.processes:
         trace.processes[pid].ended = when
         trace.processes[pid].exit_code = record.get("code")
+        flushed = record.get("flushed")
+        trace.processes[pid].flushed = {
+            str(k): v for k, v in (flushed if isinstance(flushed, dict) else {}).items()
+            if isinstance(v, int)
+        }
 
 
 def _globals(trace: Trace, record: Record, pid: int, when: float) -> None:
@@ -126,7 +131,8 @@ def _line(trace: Trace, record: Record, pid: int, when: float) -> None:
     tid = record.get("tid")
     thread = tid if isinstance(tid, int) else None
     stream = str(record.get("k"))
-    trace.lines.append(Line(pid, when, stream, str(record.get("line", "")), thread))
+    text = str(record.get("line", ""))
+    trace.lines.append(Line(pid, when, stream, text, thread, bool(record.get("partial"))))
 
 
 def _queue(trace: Trace, record: Record, pid: int, when: float) -> None:

@@ -24,7 +24,8 @@ CHILD = "child"
 STARTED = "started"
 """A parent started a child (``child``, ``name``, ``cls``)."""
 EXIT = "exit"
-"""A child's ``run()`` is over; it exits with ``code``."""
+"""A child's ``run()`` is over and its streams flushed; it exits with ``code``. ``flushed``:
+by stream (``out``, ``err``), how many of the lines it recorded had surely been written."""
 JOINED = "joined"
 """A parent collected a child's exit ``code`` with ``join()``."""
 GLOBALS = "globals"
@@ -38,8 +39,11 @@ ERR = "err"
 """A line written to ``sys.stdout`` / ``sys.stderr`` (``line``; ``partial`` when it had no
 newline yet when flushed)."""
 WRITTEN = "written"
-"""Bytes of a stream that reached its file descriptor (``stream``, ``size``) or failed to
-(``error``)."""
+"""How a process's ``stream`` (``out``, ``err``) reaches its file descriptor. Once as the
+process begins: ``encoding`` and ``errors`` (how its text becomes bytes) and ``observed``
+(the descriptor points at the process's own file ``RUN_DIR/out/<pid>``, where the grader reads
+what really reached it). Then, at the first write or flush that failed: ``error``; lines
+still buffered then may never have been written."""
 # Queues.
 PUT = "put"
 GET = "get"
@@ -104,8 +108,9 @@ if TYPE_CHECKING:
         library: bool
         target: str | None
 
-    class ExitRecord(Common):
+    class ExitRecord(Common, total=False):
         code: int
+        flushed: dict[str, int]
 
     class JoinedRecord(Common):
         child: int
@@ -127,7 +132,9 @@ if TYPE_CHECKING:
 
     class WrittenRecord(Common, total=False):
         stream: str
-        size: int
+        encoding: str
+        errors: str
+        observed: bool
         error: str
 
     class QueueRecord(Common):
