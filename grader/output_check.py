@@ -39,8 +39,10 @@ _SHOWN_CAP = 64 * 1024
 
 @dataclass(frozen=True)
 class Outputs:
-    problem: str | None
-    """Why the run cannot be graded (untrue records, too much output), or None."""
+    untrue: str | None
+    """Why the run cannot be graded: its records claim a line that was never written."""
+    flood: str | None
+    """Too much written outside ``print`` (a limit passed), or None."""
     outside: str
     """What reached the processes' descriptors 1 and 2 outside ``print``, the main program's
     last."""
@@ -72,16 +74,19 @@ def judge(run_dir: Path, trace: Trace, module: str, harness_ended: bool) -> Outp
         if (pid, stream) not in encodings:
             untrue = untrue or _untrue(module, trace, pid, lines[0].text)
             continue
-        if (pid, stream) not in observed or files.get(pid, b"") is None:
+        if (pid, stream) not in observed:
+            never_written.update(id(line) for line in lines)  # they went elsewhere
+            continue
+        if files.get(pid, b"") is None:
             continue
         content = files.get(pid) or b""
         encoding = encodings[(pid, stream)]
         if (pid, stream) in failed:
             never_written.update(id(line) for line in _not_found(lines, content, encoding))
             continue
-        count = _must_have_written(trace, pid, stream, len(lines), harness_ended)
         required.setdefault(pid, []).extend(
-            _bytes(line, encoding) for line in lines[:count]
+            _bytes(line, encoding)
+            for line in _must_have_written(trace, pid, stream, lines, harness_ended)
         )
     for pid, needed in required.items():
         if not _contains(files.get(pid) or b"", needed):
@@ -89,10 +94,7 @@ def judge(run_dir: Path, trace: Trace, module: str, harness_ended: bool) -> Outp
             untrue = untrue or _untrue(module, trace, pid, example)
     if never_written:
         trace.lines = [line for line in trace.lines if id(line) not in never_written]
-    return Outputs(
-        untrue or _flood(module, trace, files),
-        _outside(trace, files, encodings),
-    )
+    return Outputs(untrue, _flood(module, trace, files), _outside(trace, files, encodings))
 
 
 def _int(value: object) -> int:
@@ -128,23 +130,29 @@ def _bytes(line: Line, encoding: tuple[str, str]) -> bytes:
 
 
 def _must_have_written(
-    trace: Trace, pid: int, stream: str, recorded: int, harness_ended: bool
-) -> int:
-    """How many of a process's first lines on ``stream`` reached its file for sure: all of
-    them for a main program that exited by itself (Python flushes at exit, after stopping
-    daemon threads), those before the last flush for a child that ended by itself, none for
-    a process stopped from outside or one the probe did not see end."""
+    trace: Trace, pid: int, stream: str, lines: list[Line], harness_ended: bool
+) -> list[Line]:
+    """The lines of a process on ``stream`` that reached its file for sure: all of them for a
+    main program that exited by itself (Python flushes at exit, after stopping daemon
+    threads); for a child that ended by itself, those recorded before its end but the last
+    few it says may have stayed in its buffer; none for a process stopped from outside or one
+    the probe did not see end."""
     if pid == trace.harness_pid:
-        return recorded if harness_ended else 0
+        return lines if harness_ended else []
     info = trace.processes.get(pid)
     if info is None or info.ended is None:
-        return 0
-    return min(recorded, info.flushed.get(stream, 0))
+        return []
+    ended = info.ended
+    before = [line for line in lines if line.time <= ended]
+    return before[: max(0, len(before) - info.unflushed.get(stream, 0))]
 
 
 def _contains(content: bytes, needed: list[bytes]) -> bool:
-    """Whether ``content`` holds at least as many of each byte value as ``needed`` together."""
+    """Whether ``content`` holds at least as many of each byte value as ``needed`` together.
+    A ``?`` does not count: a record holds one where the line had a character JSON text
+    cannot (a lone surrogate), which the stream wrote otherwise."""
     wanted = Counter(b"".join(needed))
+    wanted.pop(ord("?"), None)
     return all(content.count(bytes([value])) >= count for value, count in wanted.items())
 
 
@@ -171,10 +179,10 @@ def _not_found(lines: list[Line], content: bytes, encoding: tuple[str, str]) -> 
 
 def _untrue(module: str, trace: Trace, pid: int, text: str) -> str:
     return (
-        f"{module}: the grader's records say that {trace.who(pid)} printed {text!r}, but "
-        "that line never reached its standard output. Something other than print wrote into "
-        "the grader's records, so this run cannot be graded; a program must leave the "
-        "grader's files alone"
+        f"{module} could not be graded: the grader's records say that {trace.who(pid)} "
+        f"printed {text!r}, but that line never reached its standard output. Something other "
+        "than print wrote into the grader's records; a program must leave the grader's files "
+        "alone"
     )
 
 

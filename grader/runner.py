@@ -134,6 +134,9 @@ class Run:
     unread: list[int] = field(default_factory=list)
     """Processes alive at the deadline whose stacks could not be read (one that ignores or
     blocks ``SIGUSR1``, or is stopped)."""
+    untrue: str | None = None
+    """The records claim a printed line that never reached its process's output: the run
+    cannot be graded (``output_check``)."""
 
 
 def child_environment(run_dir: Path, submission: Path) -> dict[str, str]:
@@ -233,7 +236,8 @@ def _run_in(
         submission=submission,
         problem=_problem(outcome, module, trace)
         or (_escaped(module, trace, left) if outcome == "ended" else None)
-        or outputs.problem,
+        or outputs.flood,
+        untrue=outputs.untrue,
         unread=unread,
     )
 

@@ -55,9 +55,9 @@ class ProcessInfo:
     """When its run() finished (it then exits at once); None if it was ended from outside."""
     exit_code: int | None = None
     """The exit code it ended with by itself."""
-    flushed: dict[str, int] = field(default_factory=dict)
-    """By stream (``out``, ``err``), how many of its lines it had surely written when it
-    ended by itself."""
+    unflushed: dict[str, int] = field(default_factory=dict)
+    """By stream (``out``, ``err``), how many of the lines it recorded last may not have been
+    written when it ended by itself (all the others were)."""
     collected_code: int | None = None
     """The exit code its parent collected with ``join()``."""
     seen_from_inside: bool = False

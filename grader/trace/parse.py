@@ -96,9 +96,10 @@ def _exit(trace: Trace, record: Record, pid: int, when: float) -> None:
     if pid in trace.processes:
         trace.processes[pid].ended = when
         trace.processes[pid].exit_code = record.get("code")
-        flushed = record.get("flushed")
-        trace.processes[pid].flushed = {
-            str(k): v for k, v in (flushed if isinstance(flushed, dict) else {}).items()
+        unflushed = record.get("unflushed")
+        trace.processes[pid].unflushed = {
+            str(k): v
+            for k, v in (unflushed if isinstance(unflushed, dict) else {}).items()
             if isinstance(v, int)
         }
 

@@ -18,7 +18,7 @@ _VARIABLE = "LOCKSTEP_STDIO"
 _DESCRIPTORS = (1, 2)
 
 
-def _identity(fd: int) -> tuple[int, int, bool] | None:
+def identity(fd: int) -> tuple[int, int, bool] | None:
     """(device, inode, regular file) of what ``fd`` points at; None for a closed one."""
     try:
         status = os.fstat(fd)
@@ -32,7 +32,7 @@ def _folder() -> str:
 
 
 def _is_run_output(fd: int) -> bool:
-    found = _identity(fd)
+    found = identity(fd)
     if found is None:
         return False
     device, inode, regular = found
@@ -51,7 +51,7 @@ def claim() -> dict[int, bool]:
     """Point this process's descriptors 1 and 2 at its own file where they are the run's
     output; by descriptor, whether it now does."""
     if _VARIABLE not in os.environ:
-        first = [_identity(fd) for fd in _DESCRIPTORS]
+        first = [identity(fd) for fd in _DESCRIPTORS]
         os.environ[_VARIABLE] = " ".join(f"{f[0]}:{f[1]}" for f in first if f is not None)
     moved = [fd for fd in _DESCRIPTORS if _is_run_output(fd)]
     if not moved:

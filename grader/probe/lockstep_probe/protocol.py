@@ -24,8 +24,9 @@ CHILD = "child"
 STARTED = "started"
 """A parent started a child (``child``, ``name``, ``cls``)."""
 EXIT = "exit"
-"""A child's ``run()`` is over and its streams flushed; it exits with ``code``. ``flushed``:
-by stream (``out``, ``err``), how many of the lines it recorded had surely been written."""
+"""A child's ``run()`` is over and its streams flushed; it exits with ``code``. ``unflushed``:
+by stream (``out``, ``err``), how many of the lines it recorded last may not have been
+written (recorded after its last flush began); all the others were."""
 JOINED = "joined"
 """A parent collected a child's exit ``code`` with ``join()``."""
 GLOBALS = "globals"
@@ -110,7 +111,7 @@ if TYPE_CHECKING:
 
     class ExitRecord(Common, total=False):
         code: int
-        flushed: dict[str, int]
+        unflushed: dict[str, int]
 
     class JoinedRecord(Common):
         child: int

@@ -15,6 +15,7 @@ import io
 import os
 import sys
 
+from .outputs import identity
 from .protocol import WRITTEN
 from .records import emit, get_ident
 
@@ -43,10 +44,12 @@ class RecordingStream(io.TextIOWrapper):
         mode = getattr(original, "mode", "w")
         super().__init__(original.detach(), **settings)
         _originals.append(original)
-        self.mode = mode
+        self.mode = mode  # type: ignore[misc]  # set on Python's own, as here
         self._stream = stream
         self._descriptor = 1 if stream == "out" else 2
         self._failed = False
+        self._target: Any = None
+        """What the descriptor pointed at when it was the run's output (``describe``)."""
         self._count = 0
         """Lines recorded so far in this process."""
         self._flushed = 0
@@ -60,6 +63,7 @@ class RecordingStream(io.TextIOWrapper):
         except OSError as exc:
             self._failure(exc)
             raise
+        self._still_the_output()
         ident = get_ident()
         pending = self._pending.pop(ident, "") + text
         if "\n" in pending:
@@ -81,6 +85,7 @@ class RecordingStream(io.TextIOWrapper):
             self._failure(exc)
             raise
         self._flushed = before
+        self._still_the_output()
         self.record_unfinished()
 
     def record_unfinished(self) -> None:
@@ -90,16 +95,25 @@ class RecordingStream(io.TextIOWrapper):
             emit(self._stream, line=pending[:_LINE_CAP], partial=True)
             self._count += 1
 
-    def _failure(self, exc: OSError) -> None:
-        """The bytes in the buffer may never reach the descriptor: said once per process."""
+    def _failure(self, exc: OSError | str) -> None:
+        """The bytes in the buffer may never reach the output: said once per process."""
         if not self._failed:
             self._failed = True
-            emit(WRITTEN, stream=self._stream, error=f"{type(exc).__name__}: {exc}")
+            error = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+            emit(WRITTEN, stream=self._stream, error=error)
+
+    def _still_the_output(self) -> None:
+        """A descriptor closed and reused, or pointed elsewhere, takes the bytes away from the
+        run's output: as good as a failed write, for what was buffered."""
+        moved = self._target is not None and identity(self._descriptor) != self._target
+        if moved and not self._failed:
+            self._failure(f"file descriptor {self._descriptor} no longer the output")
 
     def forget(self) -> None:
         """Drop what a fork copied from the parent: the parent still owns those characters."""
         self._pending.clear()
         self._failed = False
+        self._target = None
         self._count = self._flushed = 0
 
     def describe(self, observed: bool) -> None:
@@ -138,10 +152,11 @@ def after_fork(observed: dict[int, bool]) -> None:
         stream.describe(observed.get(stream._descriptor, False))
 
 
-def flushed() -> dict[str, int]:
-    """By stream, how many of the lines this process recorded had been flushed for sure
-    (``EXIT`` carries it: what a process that ended by itself must have written)."""
-    return {stream._stream: stream._flushed for stream in _recording}
+def unflushed() -> dict[str, int]:
+    """By stream, how many of the lines this process recorded may still have been in its
+    buffer (recorded after its last flush began): ``EXIT`` carries it, so that every other
+    line of a process that ended by itself must have reached its output."""
+    return {stream._stream: stream._count - stream._flushed for stream in _recording}
 
 
 def flush_records() -> None:
