@@ -133,12 +133,13 @@ def _must_have_written(
     trace: Trace, pid: int, stream: str, lines: list[Line], harness_ended: bool
 ) -> list[Line]:
     """The lines of a process on ``stream`` that reached its file for sure: all of them for a
-    main program that exited by itself (Python flushes at exit, after stopping daemon
-    threads); for a child that ended by itself, those recorded before its end but the last
+    main program that made all its calls and exited by itself (Python flushes at exit, after
+    stopping daemon threads; an ``os._exit`` during a call, which does not, is a crash
+    reported as such); for a child that ended by itself, those recorded before its end but the last
     few it says may have stayed in its buffer; none for a process stopped from outside or one
     the probe did not see end."""
     if pid == trace.harness_pid:
-        return lines if harness_ended else []
+        return lines if harness_ended and trace.done else []
     info = trace.processes.get(pid)
     if info is None or info.ended is None:
         return []
