@@ -11,6 +11,7 @@ descriptors point at a file of its own (``outputs``)."""
 
 from __future__ import annotations
 
+import _thread
 import io
 import os
 import sys
@@ -51,7 +52,8 @@ class RecordingStream(io.TextIOWrapper):
         self._target: Any = None
         """What the descriptor pointed at when it was the run's output (``describe``)."""
         self._count = 0
-        """Lines recorded so far in this process."""
+        """Lines recorded so far in this process (counted under ``_counting``: threads)."""
+        self._counting = _thread.allocate_lock()
         self._flushed = 0
         """Lines recorded before the last flush that succeeded began: their bytes were written."""
         self._pending: dict[int, str] = {}
@@ -70,7 +72,8 @@ class RecordingStream(io.TextIOWrapper):
             *lines, pending = pending.split("\n")
             for line in lines:
                 emit(self._stream, line=line[:_LINE_CAP])
-            self._count += len(lines)
+            with self._counting:
+                self._count += len(lines)
         if pending:
             self._pending[ident] = pending
             if len(pending) > _LINE_CAP:
@@ -93,7 +96,8 @@ class RecordingStream(io.TextIOWrapper):
         pending = self._pending.pop(get_ident(), "")
         if pending:
             emit(self._stream, line=pending[:_LINE_CAP], partial=True)
-            self._count += 1
+            with self._counting:
+                self._count += 1
 
     def _failure(self, exc: OSError | str) -> None:
         """The bytes in the buffer may never reach the output: said once per process."""
@@ -115,10 +119,12 @@ class RecordingStream(io.TextIOWrapper):
         self._failed = False
         self._target = None
         self._count = self._flushed = 0
+        self._counting = _thread.allocate_lock()  # another thread may have held it at the fork
 
     def describe(self, observed: bool) -> None:
         """Say how this stream turns text into bytes, and whether its descriptor points at
         this process's own file (``outputs``)."""
+        self._target = identity(self._descriptor) if observed else None
         emit(
             WRITTEN,
             stream=self._stream,
