@@ -149,3 +149,19 @@ def test_reference_solutions_get_full_marks_whatever_the_buffering(
     result = grade(ROOT / "solutions", exercises)
     lost = {e.id: [c.message for c in e.checks if c.status != "passed"] for e in result.exercises}
     assert {k: v for k, v in lost.items() if v} == {}
+
+
+SWAPPED = """
+import io, sys
+print("before the swap")
+sys.stdout = io.StringIO()
+print("into the StringIO")
+"""
+
+
+def test_a_stream_the_program_replaced_still_reaches_its_descriptor(tmp_path: Path) -> None:
+    """A line printed before the program put its own object in ``sys.stdout`` reaches the
+    output at exit, as Python's own stream would when collected."""
+    written, records = probed(tmp_path, SWAPPED)
+    assert written == b"before the swap\n"
+    assert [r["line"] for r in records if r["k"] == "out"] == ["before the swap"]
