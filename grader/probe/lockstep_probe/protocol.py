@@ -37,8 +37,9 @@ first one that thread entered (its role), with the arguments it was called with.
 # Output.
 OUT = "out"
 ERR = "err"
-"""A line written to ``sys.stdout`` / ``sys.stderr`` (``line``; ``partial`` when it had no
-newline yet when flushed)."""
+"""A line written to ``sys.stdout`` / ``sys.stderr`` by writes that returned (``line``;
+``partial`` when it had no newline yet when flushed). Whether its bytes reached the output is
+for the grader to see (``WRITTEN``, ``RUN_DIR/out/<pid>``)."""
 WRITTEN = "written"
 """How a process's ``stream`` (``out``, ``err``) reaches its file descriptor. Once as the
 process begins: ``encoding`` and ``errors`` (how its text becomes bytes) and ``observed``
