@@ -161,7 +161,11 @@ def _all_checks(exercise: ExerciseInfo, status: Status, message: str) -> Exercis
 
 
 def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
-    """Why the module could not be graded at all (it does not load), or None."""
+    """Why the module could not be graded at all (it does not load, or its records claim
+    what did not happen), or None."""
+    for attempt in runs:
+        if attempt.untrue is not None:
+            return attempt.untrue
     for attempt in runs:
         error = attempt.trace.load_error
         if error is None:

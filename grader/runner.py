@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import limits, reaper
+from . import limits, output_check, reaper
 from .probe.lockstep_probe.protocol import (
     Levers,
     QueueArg,
@@ -125,7 +125,8 @@ class Run:
     exit_code: int | None
     duration: float
     output: str
-    """What reached the file descriptors 1 and 2 outside ``print`` (cut at ``OUTPUT_CAP``)."""
+    """What reached the file descriptors 1 and 2 outside ``print`` (cut at ``OUTPUT_CAP``; each
+    process's, the main program's last: ``output_check``)."""
     stacks: dict[int, list[ThreadStack]] = field(default_factory=dict)
     """Where each process was when the deadline passed (empty when the run ended in time)."""
     leftovers: list[int] = field(default_factory=list)
@@ -137,6 +138,9 @@ class Run:
     unread: list[int] = field(default_factory=list)
     """Processes alive at the deadline whose stacks could not be read (one that ignores or
     blocks ``SIGUSR1``, or is stopped)."""
+    untrue: str | None = None
+    """The records claim a printed line that never reached its process's output: the run
+    cannot be graded (``output_check``)."""
 
 
 def child_environment(run_dir: Path, submission: Path) -> dict[str, str]:
@@ -191,6 +195,7 @@ def _run_in(
     (run_dir / "rendezvous").mkdir()
     (run_dir / "records.jsonl").touch()
     (run_dir / "work").mkdir()
+    (run_dir / "out").mkdir()
     config = run_config(
         module=module,
         submission=str(submission.resolve()),
@@ -219,18 +224,24 @@ def _run_in(
     finally:
         left = sandbox.end()
     trace = parse_trace(_capped_records(run_dir), origin)
+    ended = outcome == "ended" and sandbox.exit_code is not None and sandbox.exit_code >= 0
+    outputs = output_check.judge(run_dir, trace, module, harness_ended=ended)
+    if outcome == "ended" and trace.capped:
+        outcome = "records"  # the probe's cap, reached before the watch looked
     return Run(
         scenario=scenario,
         trace=trace,
         timed_out=outcome == "timeout",
         exit_code=sandbox.exit_code if sandbox.ended else None,
         duration=duration,
-        output=sandbox.output_text(),
+        output=(sandbox.output_text() + "\n" + outputs.outside).strip(),
         stacks=stacks,
         leftovers=[pid for pid, _ in left],
         submission=submission,
         problem=_problem(outcome, module, trace)
-        or (_escaped(module, trace, left) if outcome == "ended" else None),
+        or (_escaped(module, trace, left) if outcome == "ended" else None)
+        or outputs.flood,
+        untrue=outputs.untrue,
         unread=unread,
     )
 

@@ -22,6 +22,8 @@ class Line:
     text: str
     thread: int | None = None
     """The ident of the thread that printed it."""
+    partial: bool = False
+    """It had no newline yet when it was recorded (flushed, or its thread or process ended)."""
 
 
 @dataclass
@@ -53,6 +55,9 @@ class ProcessInfo:
     """When its run() finished (it then exits at once); None if it was ended from outside."""
     exit_code: int | None = None
     """The exit code it ended with by itself."""
+    unflushed: dict[str, int] = field(default_factory=dict)
+    """By stream (``out``, ``err``), how many of the lines it recorded last may not have been
+    written when it ended by itself (all the others were)."""
     collected_code: int | None = None
     """The exit code its parent collected with ``join()``."""
     seen_from_inside: bool = False
@@ -256,6 +261,9 @@ class Trace:
     entries: list[tuple[int, int, float, str, bool, dict[str, Any]]] = field(default_factory=list)
     """(pid, thread ident, time, function, whether it was that thread's first, the record) for
     each first entry of a thread into a contract function."""
+    written: list[dict[str, Any]] = field(default_factory=list)
+    """How each process's streams reached their file descriptors, and which failed
+    (``WRITTEN`` records, read by ``output_check``)."""
     unknown: int = 0
     """Records of a kind the protocol does not define (a submission writing into the
     records file, or a probe out of step with the grader)."""

@@ -105,6 +105,12 @@ def _exit(trace: Trace, record: Record, pid: int, when: float) -> None:
     if pid in trace.processes:
         trace.processes[pid].ended = when
         trace.processes[pid].exit_code = record.get("code")
+        unflushed = record.get("unflushed")
+        trace.processes[pid].unflushed = {
+            str(k): v
+            for k, v in (unflushed if isinstance(unflushed, dict) else {}).items()
+            if isinstance(v, int)
+        }
 
 
 def _globals(trace: Trace, record: Record, pid: int, when: float) -> None:
@@ -135,7 +141,8 @@ def _line(trace: Trace, record: Record, pid: int, when: float) -> None:
     tid = record.get("tid")
     thread = tid if isinstance(tid, int) else None
     stream = str(record.get("k"))
-    trace.lines.append(Line(pid, when, stream, str(record.get("line", "")), thread))
+    text = str(record.get("line", ""))
+    trace.lines.append(Line(pid, when, stream, text, thread, bool(record.get("partial"))))
 
 
 def _queue(trace: Trace, record: Record, pid: int, when: float) -> None:
@@ -200,6 +207,10 @@ def _done(trace: Trace, record: Record, pid: int, when: float) -> None:
 
 def _capped(trace: Trace, record: Record, pid: int, when: float) -> None:
     trace.capped = True
+
+
+def _written(trace: Trace, record: Record, pid: int, when: float) -> None:
+    trace.written.append(record)
 
 
 def _thread(trace: Trace, record: Record, pid: int, when: float) -> None:
@@ -297,6 +308,7 @@ READERS: dict[str, Reader] = {
     p.ENTER: _enter,
     p.OUT: _line,
     p.ERR: _line,
+    p.WRITTEN: _written,
     p.PUT: _queue,
     p.GET: _queue,
     p.LOADED: _loaded,

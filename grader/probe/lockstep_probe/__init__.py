@@ -5,7 +5,9 @@ It records, into a file the grader reads afterwards (never into the submission's
 so printing cannot forge a record; ``records``):
 
 - every line printed to ``sys.stdout`` / ``sys.stderr``, with the process and the time, one
-  record per line whatever the buffering (``streams``);
+  record per line whatever the buffering, and each failure to write them; the streams stay the
+  program's own, and each process's descriptors 1 and 2 point at a file of its own, where the
+  grader sees what really reached them (``streams``, ``outputs``);
 - every process and thread: what it is for, its role, the contract function it entered first,
   however it was started (``roles``);
 - every process: its start (pid, parent as the OS sees it, its name and class), its natural
@@ -35,30 +37,29 @@ import os
 import sys
 
 from . import (
+    outputs,
     processes,
     queue_traffic,
     records,
     rendezvous,
     roles,
     sqlite_traffic,
+    streams,
     thread_locks,
     threads,
     warned,
 )
-from .protocol import ERR, OUT, PROC
+from .protocol import PROC
 from .records import emit, getppid
-from .streams import RecordingStream
 
 
 def _after_fork_in_child() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, RecordingStream):
-            stream.forget()
     records.capped = False
     roles.forget()
     rendezvous.new_child()
     records.open_dump_file()
     emit(PROC, ppid=getppid(), how="fork")
+    streams.after_fork(outputs.claim())
 
 
 def install() -> None:
@@ -73,8 +74,7 @@ def install() -> None:
     records.load_config()
     records.open_dump_file()
     emit(PROC, ppid=getppid(), how="exec", argv=sys.argv[:3])
-    sys.stdout = RecordingStream(OUT, sys.stdout)
-    sys.stderr = RecordingStream(ERR, sys.stderr)
+    streams.install(outputs.claim())
     os.register_at_fork(after_in_child=_after_fork_in_child)
     processes.instrument()
     queue_traffic.instrument()

@@ -24,7 +24,9 @@ CHILD = "child"
 STARTED = "started"
 """A parent started a child (``child``, ``name``, ``cls``)."""
 EXIT = "exit"
-"""A child's ``run()`` is over; it exits with ``code``."""
+"""A child's ``run()`` is over and its streams flushed; it exits with ``code``. ``unflushed``:
+by stream (``out``, ``err``), how many of the lines it recorded last may not have been
+written (recorded after its last flush began); all the others were."""
 JOINED = "joined"
 """A parent collected a child's exit ``code`` with ``join()``."""
 GLOBALS = "globals"
@@ -35,8 +37,15 @@ first one that thread entered (its role), with the arguments it was called with.
 # Output.
 OUT = "out"
 ERR = "err"
-"""A line written to ``sys.stdout`` / ``sys.stderr`` (``line``; ``partial`` when it had no
-newline yet when flushed)."""
+"""A line written to ``sys.stdout`` / ``sys.stderr`` by writes that returned (``line``;
+``partial`` when it had no newline yet when flushed). Whether its bytes reached the output is
+for the grader to see (``WRITTEN``, ``RUN_DIR/out/<pid>``)."""
+WRITTEN = "written"
+"""How a process's ``stream`` (``out``, ``err``) reaches its file descriptor. Once as the
+process begins: ``encoding`` and ``errors`` (how its text becomes bytes) and ``observed``
+(the descriptor points at the process's own file ``RUN_DIR/out/<pid>``, where the grader reads
+what really reached it). Then, at the first write or flush that failed: ``error``; lines
+still buffered then may never have been written."""
 # Queues.
 PUT = "put"
 GET = "get"
@@ -79,7 +88,7 @@ RECORD_KINDS = frozenset(
         PROC, CHILD, STARTED, EXIT, JOINED, GLOBALS, ENTER, OUT, ERR, PUT, GET,
         LOADED, LOAD_ERROR, CALL, CALL_CONTEXT, RETURN, RAISE, AFTER_CALL, DONE, WARNING,
         CAPPED, THREAD, THREAD_END, EXIT_THREADS, LOCK_NEW, LOCK_WAIT, LOCK_ACQ, LOCK_REL,
-        LOCK_GAVE_UP, DB_CONNECT, DB_STATEMENT, DB_END,
+        LOCK_GAVE_UP, DB_CONNECT, DB_STATEMENT, DB_END, WRITTEN,
     }
 )  # fmt: skip
 """Every kind a record may have: the probe writes no other, the grader reads no other."""
@@ -113,8 +122,9 @@ if TYPE_CHECKING:
         library: bool
         target: str | None
 
-    class ExitRecord(Common):
+    class ExitRecord(Common, total=False):
         code: int
+        unflushed: dict[str, int]
 
     class JoinedRecord(Common):
         child: int
@@ -133,6 +143,13 @@ if TYPE_CHECKING:
     class LineRecord(Common, total=False):
         line: str
         partial: bool
+
+    class WrittenRecord(Common, total=False):
+        stream: str
+        encoding: str
+        errors: str
+        observed: bool
+        error: str
 
     class QueueRecord(Common):
         item: str
