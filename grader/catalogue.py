@@ -25,6 +25,12 @@ class CheckInfo:
     hint: str
     hint2: str
     requires: tuple[str, ...] = ()
+    not_judged_on: tuple[tuple[str, str], ...] = ()
+    """(``sys.platform``, why) for each system where this check cannot be judged."""
+
+    def why_not_judged(self, system: str) -> str | None:
+        """Why the check cannot be judged on ``system``; None where it can."""
+        return dict(self.not_judged_on).get(system)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ class ExerciseInfo:
     @property
     def max_score(self) -> int:
         return sum(check.points for check in self.checks)
+
+    def check(self, name: str) -> CheckInfo:
+        return next(check for check in self.checks if check.name == name)
 
     @property
     def filename(self) -> str:
@@ -88,6 +97,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[ExerciseInfo, ...]:
                 hint=check["hint"],
                 hint2=check["hint2"],
                 requires=tuple(check.get("requires", ())),
+                not_judged_on=tuple(sorted(check.get("not_judged_on", {}).items())),
             )
             for check in entry["check"]
         )

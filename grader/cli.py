@@ -1,6 +1,7 @@
 """``python -m grader``: grade a submission folder and print the score table.
 
-Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself.
+Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself,
+130 interrupted (Ctrl+C).
 The instructors' subcommands ``batch`` and ``verify`` live in ``commands.py``.
 """
 
@@ -21,6 +22,8 @@ from .report import render
 EXIT_FULL_MARKS = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""Ctrl+C, as shells report a command ended by SIGINT."""
 START_METHODS = ("fork", "spawn", "forkserver")
 SUBCOMMANDS = ("batch", "verify")
 """Instructors' commands (``grader/commands.py``); never an exercise name."""
@@ -116,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             hint_level=2 if args.hints else 1,
         )
+    except KeyboardInterrupt:  # every run has been ended (sandbox.ended_on_interrupt)
+        print("interrupted: the grading stopped, and every run with it", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KitChanged as error:  # a submission wrote into the kit: no score at all
         if args.json:
             args.json.unlink(missing_ok=True)

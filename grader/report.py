@@ -6,7 +6,7 @@ import textwrap
 
 from .results import GradeResult
 
-_MARKS = {"passed": "ok", "failed": "FAIL", "timeout": "HUNG", "error": "ERROR"}
+_MARKS = {"passed": "ok", "failed": "FAIL", "timeout": "HUNG", "error": "ERROR", "skipped": "SKIP"}
 
 
 def render(result: GradeResult, *, verbose: bool = True) -> str:
@@ -18,6 +18,7 @@ def render(result: GradeResult, *, verbose: bool = True) -> str:
             lines.append(f"    {mark:<6} {check.name:<28} {check.score:>2} / {check.max_score}")
     lines += ["", f"{'Total':<34} {result.score:>3} / {result.max_score}"]
     failures = [(e, c) for e in result.exercises for c in e.checks if c.message]
+    failures.sort(key=lambda failure: failure[1].status == "skipped")  # the skipped ones last
     if verbose and failures:
         lines += ["", "What to fix", "-----------"]
         for exercise, check in failures:

@@ -17,6 +17,33 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 GradeVariant = Callable[..., ExerciseResult]
 
+FIXTURE_SUITE = ("test_ex", "test_fixture", "test_hostile", "test_platforms")
+"""The test modules (by name prefix) that ``--backend portable`` runs: those that grade the
+fixture submissions, and the platform layer's own tests."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("native", "portable"),
+        default=os.environ.get("LOCKSTEP_BACKEND") or "native",
+        help="grade through this platform layer (LOCKSTEP_BACKEND); portable runs the fixture "
+        "suite only",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["LOCKSTEP_BACKEND"] = config.getoption("backend")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("backend") == "native":
+        return
+    kept = [item for item in items if item.path.name.startswith(FIXTURE_SUITE)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 # Graded runs inherit this, so a scan can tell this test process's runs from another xdist
 # worker's (the grader passes every variable but PYTHON* and LOCKSTEP_* through).
 os.environ["KIT_TEST_WORKER"] = str(os.getpid())

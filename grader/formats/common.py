@@ -11,6 +11,7 @@ LABELS: dict[Status, str] = {
     "failed": "failed",
     "timeout": "hung",
     "error": "error",
+    "skipped": "not graded on this system",
 }
 """A status as a student reads it: ``timeout`` means the program never ended."""
 

@@ -8,7 +8,7 @@ import re
 from ..results import GradeResult
 from .common import LABELS, display_name
 
-_MARKS = {"passed": "✅", "failed": "❌", "timeout": "⏳", "error": "⚠️"}
+_MARKS = {"passed": "✅", "failed": "❌", "timeout": "⏳", "error": "⚠️", "skipped": "➖"}
 
 
 def summary(result: GradeResult, *, fault: str | None = None) -> str:

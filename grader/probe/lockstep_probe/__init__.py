@@ -15,7 +15,8 @@ so printing cannot forge a record; ``records``):
   makes, who holds it and who waits for it; each record names the thread that wrote it
   (``threads``, ``thread_locks``);
 - warnings, in any thread, also outside the harness's calls (``warned``);
-- on ``SIGUSR1``, a dump of every thread's stack into a file per process.
+- on ``SIGUSR1`` (or, where there is none, at the deadline: ``dump_timer``), a dump of every
+  thread's stack into a file per process.
 
 It also applies the grader's levers: a common start for the children of a race (so that a
 missing lock shows on every run, whatever the start method) and a slowed producer or consumer;
@@ -31,6 +32,7 @@ import os
 import sys
 
 from . import processes, queue_traffic, records, thread_locks, threads, warned
+from .appending import open_append
 from .records import emit, getppid
 from .streams import RecordingStream
 
@@ -48,9 +50,7 @@ def install() -> None:
     if not records.RUN_DIR:
         return
     try:
-        records.fd = os.open(
-            os.path.join(records.RUN_DIR, "records.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
-        )
+        records.fd = open_append(os.path.join(records.RUN_DIR, "records.jsonl"))
     except OSError:
         return
     records.config = records.load_config()
@@ -58,7 +58,8 @@ def install() -> None:
     emit("proc", ppid=getppid(), how="exec", argv=sys.argv[:3])
     sys.stdout = RecordingStream("out", sys.stdout)
     sys.stderr = RecordingStream("err", sys.stderr)
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+        os.register_at_fork(after_in_child=_after_fork_in_child)
     processes.instrument()
     queue_traffic.instrument()
     thread_locks.instrument()

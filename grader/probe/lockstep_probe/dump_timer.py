@@ -1,0 +1,46 @@
+"""Stacks of a hung run where no signal can ask for them (Windows; ``LOCKSTEP_BACKEND=portable``).
+
+The grader puts the run's deadline in ``LOCKSTEP_DUMP_AT`` (wall-clock seconds). Each process
+arms a ``faulthandler`` timer for that moment: if it is still there then, faulthandler's own
+watchdog (a C thread, invisible to ``threading``) writes every thread's stack into the
+process's dump file, as ``SIGUSR1`` does elsewhere. A process that ends first never dumps.
+
+The watchdog is a thread, and a process with threads must not fork (Python 3.12+ warns, and a
+child could not re-arm the timer): the timer is cancelled (its thread joined) before each
+``fork`` and armed again after it, in the parent and, with its own dump file, in the child.
+Only the standard library is used: this runs in the student's interpreter.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+AT = float(os.environ.get("LOCKSTEP_DUMP_AT") or 0)
+_SOON = 0.05
+"""A process started after the deadline dumps this soon after it arms its timer."""
+_file: Any = None
+_hooked = False
+
+
+def arm(file: Any) -> bool:
+    """Dump into ``file`` at the deadline; False where the run asks for no timer."""
+    global _file, _hooked
+    if not AT:
+        return False
+    _file = file
+    _arm()
+    if not _hooked and hasattr(os, "register_at_fork"):
+        _hooked = True
+        os.register_at_fork(before=faulthandler.cancel_dump_traceback_later, after_in_parent=_arm)
+    return True
+
+
+def _arm() -> None:
+    if _file is not None:
+        faulthandler.dump_traceback_later(max(AT - time.time(), _SOON), file=_file)
