@@ -8,6 +8,7 @@ The instructors' subcommands ``batch`` and ``verify`` live in ``commands.py``.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import traceback
 from collections.abc import Sequence
@@ -78,6 +79,18 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def printable_anywhere() -> None:
+    """The report holds Chinese (进程1来了): where the grader's output goes to a file or pipe
+    in an encoding without it (a Windows code page such as cp1252, an ASCII locale), such
+    characters are written as escapes instead of failing the grading."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() not in UTF8:
+            stream.reconfigure(errors="backslashreplace")
+
+
+UTF8 = ("utf-8", "utf8")
+
+
 def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
     """The exercises named, or the message for an unknown name."""
     if not keys:
@@ -95,6 +108,7 @@ def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    printable_anywhere()
     if argv and argv[0] in SUBCOMMANDS:
         from .commands import COMMANDS  # imports this module: loaded only when needed
 

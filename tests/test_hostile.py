@@ -206,7 +206,20 @@ def test_thread_that_never_stops_is_named(grade_hostile: GradeHostile) -> None:
     )
 
 
-@pytest.mark.parametrize("variant", ["double_fork_setsid", "popen_new_session", "escape_clear_env"])
+ESCAPES_WITHOUT_A_TRACE = pytest.mark.skipif(
+    sys.platform == "darwin",
+    reason="macOS has no subreaper: an escapee that also clears its environment is not found",
+)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "double_fork_setsid",
+        "popen_new_session",
+        pytest.param("escape_clear_env", marks=ESCAPES_WITHOUT_A_TRACE),
+    ],
+)
 def test_escapes_are_found_killed_and_reported(grade_hostile: GradeHostile, variant: str) -> None:
     """A right program that leaves a process running after it ends (in a session of its own,
     even without its environment) loses its points, and the process is killed."""
@@ -435,7 +448,11 @@ def test_ten_hanging_exercises_hang_once_each(tmp_path: Path) -> None:
 WITHOUT_NAMESPACES = [
     ("double_fork_setsid", "left 1 process running after the program ended"),
     ("popen_new_session", "left 1 process running after the program ended"),
-    ("escape_clear_env", "left 1 process running after the program ended"),
+    pytest.param(
+        "escape_clear_env",
+        "left 1 process running after the program ended",
+        marks=ESCAPES_WITHOUT_A_TRACE,
+    ),
     ("fork_loop", f"had more than {MAX_PROCESSES} processes running at once"),
     ("kills_parent", "ended the process that supervises it"),
     ("kills_group", "ended the process that supervises it"),

@@ -207,3 +207,21 @@ def _line(process: psutil.Process) -> str:
         return " ".join(process.cmdline())
     except psutil.Error:
         return ""
+
+
+def test_a_report_in_chinese_goes_to_a_console_without_it() -> None:
+    """Where the grader's output is in a code page without Chinese (cp1252 on a Windows with a
+    Western locale, redirected to a file), 进程1来了 is written as escapes, never an error."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from grader.cli import printable_anywhere; printable_anywhere(); print('进程1来了')",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        capture_output=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == b"\\u8fdb\\u7a0b1\\u6765\\u4e86"

@@ -97,8 +97,8 @@ class PortableSandbox(RunSandbox):
         """Nothing to ask: the dumps were written at the deadline by each process's timer."""
 
     def output_text(self) -> str:
-        with self._output_lock:
-            return super().output_text()
+        with self._output_lock:  # Windows's text streams end their lines with \r\n
+            return super().output_text().replace("\r\n", "\n")
 
     def _wait_io(self, timeout: float) -> bool:
         stop = time.monotonic() + timeout
