@@ -32,6 +32,7 @@ PORTABLE_MODULES = (
     "grader/platforms/base.py",
     "grader/platforms/portable.py",
     "grader/platforms/windows.py",
+    "grader/launcher.py",
     "grader/sandbox.py",
     "grader/runner.py",
     "grader/grading.py",

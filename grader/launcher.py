@@ -35,9 +35,7 @@ import ctypes
 import json
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 
 _CLONE_NEWNS = 0x00020000
@@ -56,10 +54,10 @@ def _ignore(signum: int, frame: object) -> None:
 def apply_limits(limits: dict[str, int]) -> None:
     """``{"RLIMIT_AS": bytes, ...}``: each soft and hard limit, lowered only, never raised
     (where there is no ``setrlimit``, Windows, the run's Job Object holds the limits)."""
-    try:
-        import resource
-    except ImportError:
+    if sys.platform == "win32":
         return
+    import resource
+
     for name, value in limits.items():
         which = getattr(resource, name, None)
         if which is None:
@@ -134,8 +132,9 @@ def end_group_with_parent(parent: int) -> None:
     a thread that ends this process group once the grader has ended (this process is then
     reparented, so its parent PID changes). Started after the last ``fork``: a process with
     threads must not fork. Windows needs none: the run's Job Object ends with the grader."""
-    if os.name != "posix":
+    if sys.platform == "win32":
         return
+    import threading  # only here: the Linux launcher starts no thread
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -146,6 +145,8 @@ def end_group_with_parent(parent: int) -> None:
 
 
 def _exec(program: list[str]) -> None:
+    if sys.platform == "win32":
+        raise OSError("no exec")
     # Ignored until the probe installs its handler: a stack-dump request that comes while a
     # process is still starting must not kill it. (Ignoring survives exec and fork.)
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
@@ -162,6 +163,8 @@ def _report(status_fd: int, text: str) -> None:
 
 def _namespace_init(status_fd: int, program: list[str]) -> None:
     """PID 1 of the run's namespace: start the harness, report its end, reap, wait."""
+    if sys.platform == "win32":
+        raise OSError("no PID namespace")
     harness = os.fork()
     if harness == 0:
         _exec(program)
@@ -183,6 +186,8 @@ def spawn_main(status_path: str, setup: dict[str, object], program: list[str]) -
     grader that ends takes the run with it: on Windows through the run's Job Object, on POSIX
     through ``end_group_with_parent`` (which ends the harness too: it has no parent-death
     signal of its own here)."""
+    import subprocess  # only here: the Linux launcher forks, which is quicker
+
     parent = os.getppid()
     rlimits = setup.get("rlimits", {})
     apply_limits(rlimits if isinstance(rlimits, dict) else {})
@@ -195,7 +200,7 @@ def spawn_main(status_path: str, setup: dict[str, object], program: list[str]) -
     end_group_with_parent(parent)
     _append(status_path, f"exit {harness.wait()}")
     while True:
-        if os.name == "posix":  # reap the orphans that came back to this subreaper
+        if sys.platform != "win32":  # reap the orphans that came back to this subreaper
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(-1, 0)
                 continue
@@ -210,6 +215,8 @@ def _append(path: str, line: str) -> None:
 def main() -> None:
     if sys.argv[1] == "spawn":
         spawn_main(sys.argv[2], json.loads(sys.argv[3]), sys.argv[4:])
+    if sys.platform == "win32":
+        raise SystemExit("the launcher needs fork: use `launcher.py spawn` on Windows")
     status_fd, setup, program = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3:]
     parent = os.getppid()
     die_with_parent()

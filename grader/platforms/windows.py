@@ -119,6 +119,8 @@ class Job:
         if not process:
             return  # it has already ended: nothing of the run to hold
         try:
+            # Refused only where the system allows no nested jobs (before Windows 8) and the
+            # grader already runs in one: the environment marker still finds the run.
             self._kernel32.AssignProcessToJobObject(self.handle, process)
         finally:
             self._kernel32.CloseHandle(process)

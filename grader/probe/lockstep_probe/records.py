@@ -73,7 +73,7 @@ def open_dump_file() -> None:
     global _dump_file
     try:
         _dump_file = open(os.path.join(RUN_DIR, "dumps", f"{getpid()}.txt"), "w")  # noqa: SIM115
-        if not dump_timer.arm(_dump_file):
+        if not dump_timer.arm(_dump_file) and hasattr(signal, "SIGUSR1"):
             faulthandler.register(signal.SIGUSR1, file=_dump_file, all_threads=True, chain=False)
     except (OSError, ValueError, RuntimeError):
         _dump_file = None
