@@ -81,20 +81,23 @@ def test_grader_imports_without_posix_facilities() -> None:
 def test_the_probe_records_without_fork(tmp_path: Path) -> None:
     """The probe installs and records in an interpreter without ``fork`` or ``SIGUSR1``, and
     arms its stack-dump timer instead: a process still there at the deadline dumps where it
-    is (here, asleep at line 4 of its program)."""
+    is (here, asleep at the last line of its program)."""
     run_dir = tmp_path / "run"
     (run_dir / "dumps").mkdir(parents=True)
     (run_dir / "records.jsonl").touch()
     program = tmp_path / "sleeper.py"
+    # The deadline is set in the program itself: however long its start-up takes, the timer
+    # goes off while it sleeps at its line 4.
     program.write_text(
-        WITHOUT_POSIX + "import lockstep_probe, time\nprint('进程1来了')\ntime.sleep(3)\n",
+        WITHOUT_POSIX
+        + "os.environ['LOCKSTEP_DUMP_AT'] = repr(__import__('time').time() + 1.0)\n"
+        + "import lockstep_probe, time\nprint('进程1来了')\ntime.sleep(5)\n",
         encoding="utf-8",
     )
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "grader" / "probe"),
         "LOCKSTEP_RUN_DIR": str(run_dir),
-        "LOCKSTEP_DUMP_AT": repr(__import__("time").time() + 1.0),
     }
     done = subprocess.run(
         [sys.executable, "-S", str(program)], env=env, capture_output=True, timeout=30
@@ -103,7 +106,7 @@ def test_the_probe_records_without_fork(tmp_path: Path) -> None:
     records = [json.loads(line) for line in (run_dir / "records.jsonl").read_bytes().splitlines()]
     assert any(r.get("line") == "进程1来了" for r in records), records
     dump = next((run_dir / "dumps").glob("*.txt")).read_text(encoding="utf-8")
-    assert f'File "{program}", line {WITHOUT_POSIX.count(chr(10)) + 3}' in dump, dump
+    assert f'File "{program}", line {WITHOUT_POSIX.count(chr(10)) + 4}' in dump, dump
 
 
 def test_a_check_that_cannot_be_judged_here_is_skipped(
@@ -225,3 +228,17 @@ def test_a_report_in_chinese_goes_to_a_console_without_it() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == b"\\u8fdb\\u7a0b1\\u6765\\u4e86"
+
+
+def test_a_hang_in_a_folder_named_in_chinese_is_shown_at_its_line(tmp_path: Path) -> None:
+    """A student's folder is often named in Chinese (C:\\Users\\张三): the stack dumps write
+    such names as escapes, and the hang is still shown at the student's own line."""
+    exercise = find_exercise("ex06_producer_consumer")
+    assert exercise is not None
+    folder = tmp_path / "张三"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "hostile" / exercise.id / "join_before_sentinel.py", folder)
+    (folder / "join_before_sentinel.py").rename(folder / exercise.filename)
+    result = grade(folder, [exercise]).exercises[0]
+    message = next(c.message for c in result.checks if c.name == "program_ends")
+    assert "was waiting at ex06_producer_consumer.py:14 in consumer: `res = q.get()`" in message

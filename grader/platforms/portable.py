@@ -34,7 +34,7 @@ from typing import Any
 import psutil
 
 from .. import limits, reaper
-from .base import RunSandbox
+from .base import RunSandbox, running
 
 LAUNCHER = Path(__file__).parent.parent / "launcher.py"
 ENCODINGS = {"PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
@@ -42,7 +42,8 @@ ENCODINGS = {"PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
 console's code page (cp936, cp1252) must neither fail on nor garble 进程1来了."""
 _STATUS_POLL = 0.01
 _DRAIN_FOR = 0.5
-_KILL_FOR = 2.0
+_KILL_FOR = 10.0
+"""Seconds the killing may go on (it stops as soon as nothing of the run is left)."""
 
 
 class PortableSandbox(RunSandbox):
@@ -134,12 +135,15 @@ class PortableSandbox(RunSandbox):
                     self.exit_code, self.ended = int(words[1]), True
 
     def _kill_all(self) -> None:
-        """Suspend, then kill, every process of the run until none is left (a process that
-        forks in a loop cannot outrun it), then wait for the launcher and the last output."""
+        """Suspend, then kill, every process of the run until none is left (one that forks in
+        a loop cannot outrun it): first the launcher's descendants, quick to find, with the
+        launcher last (so that none is orphaned out of its tree), then any process still
+        carrying the run's marker; then wait for the launcher and the last output."""
         deadline = time.monotonic() + _KILL_FOR
-        while True:
-            alive = self.members()
-            if not alive or time.monotonic() > deadline:
+        while time.monotonic() < deadline:
+            below, launcher = self._tree()
+            alive = below or launcher or self.members()
+            if not alive:
                 break
             for action in (psutil.Process.suspend, psutil.Process.kill):
                 for process in alive:
@@ -157,6 +161,15 @@ class PortableSandbox(RunSandbox):
             if not self._reader.is_alive() and self.launcher.stdout:
                 self.launcher.stdout.close()
             reaper.reap_orphans()
+
+    def _tree(self) -> tuple[list[psutil.Process], list[psutil.Process]]:
+        """The live descendants of the launcher, and the launcher if it lives."""
+        try:
+            root = psutil.Process(self.launcher.pid)
+            below = [p for p in root.children(recursive=True) if running(p)]
+        except psutil.Error:
+            return [], []
+        return below, [root] if running(root) else []
 
 
 def _own_group() -> dict[str, Any]:
