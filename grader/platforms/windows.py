@@ -146,7 +146,7 @@ def _kernel32() -> Any:
     kernel32.SetInformationJobObject.argtypes = [
         ctypes.c_void_p,
         ctypes.c_int,
-        ctypes.c_void_p,
+        ctypes.POINTER(ExtendedLimits),
         ctypes.c_uint32,
     ]
     kernel32.AssignProcessToJobObject.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
