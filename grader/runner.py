@@ -4,8 +4,9 @@ The grader never imports a submission. Each run is a fresh interpreter (``probe/
 started in a sandbox (``sandbox.py``: its own session, resource limits, a PID namespace where
 the system allows it), with an environment built here and the probe on ``PYTHONPATH``.
 When the deadline passes, every process of the run is asked for its stacks (``SIGUSR1``, which
-the probe turns into a faulthandler dump), then the whole run is killed and reaped. A run that
-passes a limit (processes, output, memory) is ended at once and says which.
+the probe turns into a faulthandler dump; where there is no such signal, each process dumps
+them itself at the deadline), then the whole run is killed and reaped. A run that passes a
+limit (processes, output, memory) is ended at once and says which.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import functools
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import limits, output_check, reaper
+from . import sandbox as sandboxes
 from .probe.lockstep_probe.protocol import (
     Levers,
     QueueArg,
@@ -31,7 +32,7 @@ from .probe.lockstep_probe.protocol import (
     ThreadSituation,
     run_config,
 )
-from .sandbox import KEPT_OUTPUT, Sandbox
+from .sandbox import KEPT_OUTPUT, RunSandbox
 from .stacks import ThreadStack, read_dumps
 from .trace import Trace, parse_trace
 
@@ -207,12 +208,13 @@ def _run_in(
     (run_dir / "config.json").write_text(json.dumps(config), encoding="utf-8")
     reaper.become_subreaper()
     origin = time.monotonic_ns()
-    sandbox = Sandbox(
+    sandbox = sandboxes.start(
         run_dir,
         harness_command(run_dir),
         child_environment(run_dir, submission),
         run_dir / "work",
         read_only=(PROBE_DIR.parent, submission.resolve()),
+        deadline=scenario.deadline,
     )
     stacks: dict[int, list[ThreadStack]] = {}
     unread: list[int] = []
@@ -294,14 +296,14 @@ def _capped_records(run_dir: Path) -> Path:
 
 
 def _collect_stacks(
-    run_dir: Path, sandbox: Sandbox
+    run_dir: Path, sandbox: RunSandbox
 ) -> tuple[dict[int, list[ThreadStack]], list[int]]:
     """Ask every process of the run where it is, and wait until the dumps are written; also
     the processes that wrote none (PIDs as the submission saw them)."""
     dumps = run_dir / "dumps"
     processes = sandbox.processes()
-    asked = [reaper.inner_pid(p.pid) for p in processes]
-    reaper.signal_each(processes, signal.SIGUSR1)
+    asked = [sandbox.inner_pid(p.pid) for p in processes]
+    sandbox.ask_for_stacks(processes)
     deadline = time.monotonic() + _DUMP_WAIT
     sizes: dict[str, int] = {}
     while time.monotonic() < deadline:

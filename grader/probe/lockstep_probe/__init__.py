@@ -20,7 +20,8 @@ so printing cannot forge a record; ``records``):
   makes, who holds it and who waits for it; each record names the thread that wrote it
   (``threads``, ``thread_locks``);
 - warnings, in any thread, also outside the harness's calls (``warned``);
-- on ``SIGUSR1``, a dump of every thread's stack into a file per process.
+- on ``SIGUSR1`` (or, where there is none, at the deadline: ``dump_timer``), a dump of every
+  thread's stack into a file per process.
 
 It also applies the grader's levers (``protocol.Levers``), each keyed by role: a common start
 for the processes or threads of a race (so that a missing lock shows on every run, whatever
@@ -49,6 +50,7 @@ from . import (
     threads,
     warned,
 )
+from .appending import open_append
 from .protocol import PROC
 from .records import emit, getppid
 
@@ -66,16 +68,15 @@ def install() -> None:
     if not records.RUN_DIR:
         return
     try:
-        records.fd = os.open(
-            os.path.join(records.RUN_DIR, "records.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
-        )
+        records.fd = open_append(os.path.join(records.RUN_DIR, "records.jsonl"))
     except OSError:
         return
     records.load_config()
     records.open_dump_file()
     emit(PROC, ppid=getppid(), how="exec", argv=sys.argv[:3])
     streams.install(outputs.claim())
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+        os.register_at_fork(after_in_child=_after_fork_in_child)
     processes.instrument()
     queue_traffic.instrument()
     sqlite_traffic.instrument()
