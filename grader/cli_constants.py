@@ -11,5 +11,5 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 """Ctrl+C or SIGTERM stopped a batch: its gradings were ended, no CSV written."""
 START_METHODS = ("fork", "spawn", "forkserver")
-SUBCOMMANDS = ("batch", "verify")
+SUBCOMMANDS = ("batch", "verify", "new")
 """Instructors' commands (``grader/instructor/commands.py``); never an exercise name."""

@@ -1,7 +1,9 @@
 """Grade a submission: make every exercise's runs in parallel, then judge each check.
 
-Every check is judged under every start method of its exercise; it passes only if it passes
-under all of them, and a failure names the start method it appeared under.
+Every check is judged under every start method of its exercise that this system has (Windows:
+spawn only); it passes only if it passes under all of them, and a failure names the start
+method it appeared under. A check the catalogue says cannot be judged on this system is
+``skipped``: 0 of 0 points here.
 """
 
 from __future__ import annotations
@@ -10,19 +12,20 @@ import importlib
 import os
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import evidence, integrity
+from . import evidence, integrity, platforms
 from .catalogue import CheckInfo, ExerciseInfo
 from .checking import Check, Checks, Failure
-from .language import t
+from .language import catalogue_text, t
 from .results import CheckResult, ExerciseResult, GradeResult, Status
 from .runner import Run, Scenario, run
+from .sandbox import ended_on_interrupt
 
 DEFAULT_JOBS = 4 * (os.cpu_count() or 1)
 """Runs at once: they mostly sleep or wait, so more than the cores."""
@@ -111,6 +114,7 @@ def grade(
     with (
         integrity.guarded(watched),
         ThreadPoolExecutor(max_workers=64, thread_name_prefix="lockstep-chain") as pool,
+        ended_on_interrupt(pool),
     ):
         for exercise in exercises:
             if not (submission / exercise.filename).is_file():
@@ -118,7 +122,9 @@ def grade(
                 continue
             definition = definition_of(exercise)
             methods: list[str | None] = [
-                m for m in exercise.start_methods if not start_methods or m in start_methods
+                m
+                for m in exercise.start_methods
+                if (not start_methods or m in start_methods) and m in platforms.start_methods()
             ]
             api = [function.to_json() for function in exercise.api]
             chains = {
@@ -154,7 +160,7 @@ def _all_checks(exercise: ExerciseInfo, status: Status, message: str) -> Exercis
         exercise.id,
         exercise.title,
         tuple(
-            CheckResult(c.name, status, 0, c.points, message, c.localized().summary)
+            _skipped(c) or CheckResult(c.name, status, 0, c.points, message, c.localized().summary)
             for c in exercise.checks
         ),
     )
@@ -186,8 +192,25 @@ def api_problem(file: str, error: dict[str, Any]) -> str:
     )
 
 
+def _skipped(info: CheckInfo) -> CheckResult | None:
+    """The result of a check that cannot be judged on this system: 0 of 0 points, and why."""
+    reason = info.why_not_judged(platforms.system())
+    if reason is None:
+        return None
+    message = t(
+        "Not graded on {system}: {reason}. The course's grading on Linux grades it.",
+        system=platforms.system_name(),
+        reason=catalogue_text(reason),
+    )
+    return CheckResult(info.name, "skipped", 0, 0, message, info.localized().summary)
+
+
 def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
-    """Why the module could not be graded at all (it does not load), or None."""
+    """Why the module could not be graded at all (it does not load, or its records claim
+    what did not happen), or None."""
+    for attempt in runs:
+        if attempt.untrue is not None:
+            return attempt.untrue
     for attempt in runs:
         error = attempt.trace.load_error
         if error is None:
@@ -250,6 +273,7 @@ def load_problem(exercise: ExerciseInfo, runs: Sequence[Run]) -> str | None:
 
 def _judge(plan: Plan, hint_level: int, runner: _Runner) -> ExerciseResult:
     exercise = plan.exercise
+    _wait_awake(plan.runs.values())
     finished = {
         (method, name): attempt
         for name, future in plan.runs.items()
@@ -266,9 +290,18 @@ def _judge(plan: Plan, hint_level: int, runner: _Runner) -> ExerciseResult:
     }
     results = []
     told: dict[str, str] = {}
+    system = platforms.system()
     for info in (check.localized() for check in exercise.checks):
+        skipped = _skipped(info)
+        if skipped is not None:
+            results.append(skipped)
+            continue
         status, failure, failed_under = verdicts[info.name]
-        blockers = [name for name in info.requires if verdicts[name][0] != "passed"]
+        blockers = [
+            name
+            for name in info.requires
+            if verdicts[name][0] != "passed" and not exercise.check(name).why_not_judged(system)
+        ]
         result = _result(info, status, failure, failed_under, blockers, hint_level)
         if failure is not None and failure.observed in told:
             # The same failure (a hang, an exception) sinks several checks: tell it once.
@@ -284,6 +317,14 @@ def _judge(plan: Plan, hint_level: int, runner: _Runner) -> ExerciseResult:
             told[failure.observed] = info.name
         results.append(result)
     return ExerciseResult(exercise.id, exercise.title, tuple(results), duration)
+
+
+def _wait_awake(futures: Iterable[Future[Any]]) -> None:
+    """Wait for ``futures``, waking often: a Ctrl+C the system hands to another thread is
+    acted on only once the main thread runs (``sandbox.ended_on_interrupt``)."""
+    pending = set(futures)
+    while pending:
+        pending = wait(pending, timeout=0.2).not_done
 
 
 def _verdict(

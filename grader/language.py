@@ -76,6 +76,12 @@ def t(template: str, /, **fields: Any) -> str:
     return template.format(**fields)
 
 
+def catalogue_text(english: str) -> str:
+    """Text the catalogue holds without a ``_zh`` field beside it (a check's reason for not
+    being judged on a system): its translation from the tables, else as it is."""
+    return table(_chosen).get(english, english) if _chosen != DEFAULT else english
+
+
 def pick(english: str, chinese: str) -> str:
     """Text that carries its own translation (the catalogue's): the one to show now."""
     return chinese if _chosen == "zh" and chinese else english

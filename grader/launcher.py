@@ -17,9 +17,15 @@ orphans, and stays until the grader has looked for leftovers and ends the run. W
 launcher itself is a child subreaper: orphans of the run (a double fork) come back to it, and
 it stays while any is left. The first line on ``STATUS_FD`` is ``launched PID NS``: the PID (as
 the grader sees it) of the process that waits for the harness, and 1 if a namespace holds the
-run, 0 if not.
+run, 0 if not. On macOS (no ``PR_SET_PDEATHSIG``) a thread of the launcher watches for the
+grader's end instead, and ends the run's process group.
+
+``launcher.py spawn STATUS_FILE SETUP_JSON PROGRAM ARG...`` is the same sandbox where there is
+no ``fork`` (Windows, and ``LOCKSTEP_BACKEND=portable``): the harness is started with
+``subprocess``, and the two status lines are appended to ``STATUS_FILE``.
 
 Only the standard library is used, and no ``site``: this runs before the probe, outside it.
+It imports on every platform; ``resource``, ``fork`` and the signals are used where they exist.
 """
 
 from __future__ import annotations
@@ -28,9 +34,9 @@ import contextlib
 import ctypes
 import json
 import os
-import resource
 import signal
 import sys
+import time
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
@@ -46,7 +52,12 @@ def _ignore(signum: int, frame: object) -> None:
 
 
 def apply_limits(limits: dict[str, int]) -> None:
-    """``{"RLIMIT_AS": bytes, ...}``: each soft and hard limit, lowered only, never raised."""
+    """``{"RLIMIT_AS": bytes, ...}``: each soft and hard limit, lowered only, never raised
+    (where there is no ``setrlimit``, Windows, the run's Job Object holds the limits)."""
+    if sys.platform == "win32":
+        return
+    import resource
+
     for name, value in limits.items():
         which = getattr(resource, name, None)
         if which is None:
@@ -116,7 +127,26 @@ def die_with_parent() -> None:
             os._exit(1)
 
 
+def end_group_with_parent(parent: int) -> None:
+    """Where there is no ``PR_SET_PDEATHSIG`` (macOS; the portable layer on any POSIX system):
+    a thread that ends this process group once the grader has ended (this process is then
+    reparented, so its parent PID changes). Started after the last ``fork``: a process with
+    threads must not fork. Windows needs none: the run's Job Object ends with the grader."""
+    if sys.platform == "win32":
+        return
+    import threading  # only here: the Linux launcher starts no thread
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.1)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _exec(program: list[str]) -> None:
+    if sys.platform == "win32":
+        raise OSError("no exec")
     # Ignored until the probe installs its handler: a stack-dump request that comes while a
     # process is still starting must not kill it. (Ignoring survives exec and fork.)
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
@@ -133,6 +163,8 @@ def _report(status_fd: int, text: str) -> None:
 
 def _namespace_init(status_fd: int, program: list[str]) -> None:
     """PID 1 of the run's namespace: start the harness, report its end, reap, wait."""
+    if sys.platform == "win32":
+        raise OSError("no PID namespace")
     harness = os.fork()
     if harness == 0:
         _exec(program)
@@ -146,8 +178,47 @@ def _namespace_init(status_fd: int, program: list[str]) -> None:
             _report(status_fd, f"exit {os.waitstatus_to_exitcode(status)}")
 
 
+def spawn_main(status_path: str, setup: dict[str, object], program: list[str]) -> None:
+    """The sandbox without ``fork``: limits where ``setrlimit`` exists, the harness started
+    with ``subprocess`` (it inherits this process's group, output and environment), its PID
+    and exit status appended to ``status_path``; then wait to be ended with the run, so that
+    the run's processes stay its descendants until the grader has looked for leftovers. A
+    grader that ends takes the run with it: on Windows through the run's Job Object, on POSIX
+    through ``end_group_with_parent`` (which ends the harness too: it has no parent-death
+    signal of its own here)."""
+    import subprocess  # only here: the Linux launcher forks, which is quicker
+
+    parent = os.getppid()
+    rlimits = setup.get("rlimits", {})
+    apply_limits(rlimits if isinstance(rlimits, dict) else {})
+    if sys.platform.startswith("linux"):
+        # Stands in, on Linux, for what the Job Object does on Windows: a process of the run
+        # that leaves its parent (a double fork) stays a descendant of the launcher.
+        _libc("prctl", _PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    harness = subprocess.Popen(program, stdin=subprocess.DEVNULL)
+    _append(status_path, f"launched {harness.pid} 0")
+    end_group_with_parent(parent)
+    _append(status_path, f"exit {harness.wait()}")
+    while True:
+        if sys.platform != "win32":  # reap the orphans that came back to this subreaper
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(-1, 0)
+                continue
+        time.sleep(3600)
+
+
+def _append(path: str, line: str) -> None:
+    with open(path, "a", encoding="ascii") as status:
+        status.write(f"{line}\n")
+
+
 def main() -> None:
+    if sys.argv[1] == "spawn":
+        spawn_main(sys.argv[2], json.loads(sys.argv[3]), sys.argv[4:])
+    if sys.platform == "win32":
+        raise SystemExit("the launcher needs fork: use `launcher.py spawn` on Windows")
     status_fd, setup, program = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3:]
+    parent = os.getppid()
     die_with_parent()
     os.set_inheritable(status_fd, False)  # closed in the harness by its exec
     signal.signal(signal.SIGUSR1, _ignore)
@@ -164,6 +235,8 @@ def main() -> None:
             _namespace_init(status_fd, program)
         _exec(program)
     _report(status_fd, f"launched {child} {int(in_namespace)}")
+    if not sys.platform.startswith("linux"):
+        end_group_with_parent(parent)
     # Reap until nothing is left: orphans of the run stay descendants of this process (and
     # so findable) until the grader has looked for leftovers.
     while True:

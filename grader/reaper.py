@@ -67,8 +67,10 @@ def _environ(process: psutil.Process) -> dict[str, str]:
         return {}
 
 
-def run_processes(run_dir: str, pgid: int) -> list[psutil.Process]:
-    """The live (non-zombie) processes of a run."""
+def run_processes(run_dir: str, pgid: int, by_group: bool = True) -> list[psutil.Process]:
+    """The live (non-zombie) processes of a run: the process ``pgid`` and its descendants,
+    the processes of its group (unless not ``by_group``: there are no process groups on
+    Windows) and those carrying the run's environment marker."""
     me = os.getpid()
     found: dict[int, psutil.Process] = {}
     with contextlib.suppress(psutil.Error):
@@ -79,7 +81,7 @@ def run_processes(run_dir: str, pgid: int) -> list[psutil.Process]:
         if process.pid in found or process.pid == me:
             continue
         try:
-            in_group = os.getpgid(process.pid) == pgid
+            in_group = by_group and os.getpgid(process.pid) == pgid
         except OSError:
             continue
         if in_group or _environ(process).get("LOCKSTEP_RUN_DIR") == run_dir:
@@ -121,7 +123,10 @@ def end_run(run_dir: str, pgid: int, grace: float = 2.0) -> list[int]:
 
 
 def reap_orphans() -> None:
-    """Collect the exit status of ended processes that were reparented to the grader."""
+    """Collect the exit status of ended processes that were reparented to the grader (POSIX;
+    Windows has no zombies)."""
+    if os.name != "posix":
+        return
     with _harnesses_lock:
         keep = set(_harnesses)
     with contextlib.suppress(psutil.Error):

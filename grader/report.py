@@ -11,7 +11,13 @@ from .results import CheckResult, ExerciseResult, GradeResult
 
 def mark(status: str) -> str:
     """A check's status in the table: ``ok``, ``FAIL``, ``HUNG``, ``ERROR``."""
-    marks = {"passed": t("ok"), "failed": t("FAIL"), "timeout": t("HUNG"), "error": t("ERROR")}
+    marks = {
+        "passed": t("ok"),
+        "failed": t("FAIL"),
+        "timeout": t("HUNG"),
+        "error": t("ERROR"),
+        "skipped": t("SKIP"),
+    }
     return marks[status]
 
 
@@ -55,6 +61,7 @@ def render(result: GradeResult, *, verbose: bool = True) -> str:
         lines += exercise_rows(exercise)
     lines += ["", f"{pad(t('Total'), 34)} {result.score:>3} / {result.max_score}"]
     failures = [(e, c) for e in result.exercises for c in e.checks if c.message]
+    failures.sort(key=lambda failure: failure[1].status == "skipped")  # the skipped ones last
     if verbose and failures:
         heading = t("What to fix")
         lines += ["", heading, "-" * width(heading)]

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 SCHEMA = "lockstep/result/v1"
-Status = Literal["passed", "failed", "timeout", "error"]
+Status = Literal["passed", "failed", "timeout", "error", "skipped"]
+"""``skipped``: the check cannot be judged on this operating system (``not_judged_on`` in the
+catalogue); it scores 0 of 0, so its points leave the maximum here only."""
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 

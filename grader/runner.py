@@ -4,8 +4,9 @@ The grader never imports a submission. Each run is a fresh interpreter (``probe/
 started in a sandbox (``sandbox.py``: its own session, resource limits, a PID namespace where
 the system allows it), with an environment built here and the probe on ``PYTHONPATH``.
 When the deadline passes, every process of the run is asked for its stacks (``SIGUSR1``, which
-the probe turns into a faulthandler dump), then the whole run is killed and reaped. A run that
-passes a limit (processes, output, memory) is ended at once and says which.
+the probe turns into a faulthandler dump; where there is no such signal, each process dumps
+them itself at the deadline), then the whole run is killed and reaped. A run that passes a
+limit (processes, output, memory) is ended at once and says which.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import functools
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import limits, reaper
+from . import limits, output_check, reaper
+from . import sandbox as sandboxes
 from .probe.lockstep_probe.protocol import (
     Levers,
     QueueArg,
@@ -31,7 +32,7 @@ from .probe.lockstep_probe.protocol import (
     ThreadSituation,
     run_config,
 )
-from .sandbox import KEPT_OUTPUT, Sandbox
+from .sandbox import KEPT_OUTPUT, RunSandbox
 from .stacks import ThreadStack, read_dumps
 from .trace import Trace, parse_trace
 
@@ -93,6 +94,9 @@ class Scenario:
     """Seconds a thread of this role waits right after taking a ``threading`` lock."""
     thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
     """Before the calls: the main thread renamed, helper threads kept alive through them."""
+    read_together: Rendezvous | None = None
+    """Hold a process of these roles that read the database outside its write lock until
+    ``count`` have read as often (or ended): a stale read then shows on every run."""
     floor: float = 0.0
     """Seconds a right program must spend sleeping one after the other in this run: the delays
     the calls ask for and the pauses the levers add. No run can be faster (the benchmark's
@@ -108,6 +112,7 @@ class Scenario:
             pause_after_acquire=self.pause_after_acquire,
             watch_globals=self.watch_globals,
             thread_situation=self.thread_situation,
+            read_together=self.read_together,
         )
 
 
@@ -121,7 +126,8 @@ class Run:
     exit_code: int | None
     duration: float
     output: str
-    """What reached the file descriptors 1 and 2 outside ``print`` (cut at ``OUTPUT_CAP``)."""
+    """What reached the file descriptors 1 and 2 outside ``print`` (cut at ``OUTPUT_CAP``; each
+    process's, the main program's last: ``output_check``)."""
     stacks: dict[int, list[ThreadStack]] = field(default_factory=dict)
     """Where each process was when the deadline passed (empty when the run ended in time)."""
     leftovers: list[int] = field(default_factory=list)
@@ -133,6 +139,9 @@ class Run:
     unread: list[int] = field(default_factory=list)
     """Processes alive at the deadline whose stacks could not be read (one that ignores or
     blocks ``SIGUSR1``, or is stopped)."""
+    untrue: str | None = None
+    """The records claim a printed line that never reached its process's output: the run
+    cannot be graded (``output_check``)."""
 
 
 def child_environment(run_dir: Path, submission: Path) -> dict[str, str]:
@@ -187,6 +196,7 @@ def _run_in(
     (run_dir / "rendezvous").mkdir()
     (run_dir / "records.jsonl").touch()
     (run_dir / "work").mkdir()
+    (run_dir / "out").mkdir()
     config = run_config(
         module=module,
         submission=str(submission.resolve()),
@@ -198,12 +208,13 @@ def _run_in(
     (run_dir / "config.json").write_text(json.dumps(config), encoding="utf-8")
     reaper.become_subreaper()
     origin = time.monotonic_ns()
-    sandbox = Sandbox(
+    sandbox = sandboxes.start(
         run_dir,
         harness_command(run_dir),
         child_environment(run_dir, submission),
         run_dir / "work",
         read_only=(PROBE_DIR.parent, submission.resolve()),
+        deadline=scenario.deadline,
     )
     stacks: dict[int, list[ThreadStack]] = {}
     unread: list[int] = []
@@ -215,18 +226,24 @@ def _run_in(
     finally:
         left = sandbox.end()
     trace = parse_trace(_capped_records(run_dir), origin)
+    ended = outcome == "ended" and sandbox.exit_code is not None and sandbox.exit_code >= 0
+    outputs = output_check.judge(run_dir, trace, module, harness_ended=ended)
+    if outcome == "ended" and trace.capped:
+        outcome = "records"  # the probe's cap, reached before the watch looked
     return Run(
         scenario=scenario,
         trace=trace,
         timed_out=outcome == "timeout",
         exit_code=sandbox.exit_code if sandbox.ended else None,
         duration=duration,
-        output=sandbox.output_text(),
+        output=(sandbox.output_text() + "\n" + outputs.outside).strip(),
         stacks=stacks,
         leftovers=[pid for pid, _ in left],
         submission=submission,
         problem=_problem(outcome, module, trace)
-        or (_escaped(module, trace, left) if outcome == "ended" else None),
+        or (_escaped(module, trace, left) if outcome == "ended" else None)
+        or outputs.flood,
+        untrue=outputs.untrue,
         unread=unread,
     )
 
@@ -279,14 +296,14 @@ def _capped_records(run_dir: Path) -> Path:
 
 
 def _collect_stacks(
-    run_dir: Path, sandbox: Sandbox
+    run_dir: Path, sandbox: RunSandbox
 ) -> tuple[dict[int, list[ThreadStack]], list[int]]:
     """Ask every process of the run where it is, and wait until the dumps are written; also
     the processes that wrote none (PIDs as the submission saw them)."""
     dumps = run_dir / "dumps"
     processes = sandbox.processes()
-    asked = [reaper.inner_pid(p.pid) for p in processes]
-    reaper.signal_each(processes, signal.SIGUSR1)
+    asked = [sandbox.inner_pid(p.pid) for p in processes]
+    sandbox.ask_for_stacks(processes)
     deadline = time.monotonic() + _DUMP_WAIT
     sizes: dict[str, int] = {}
     while time.monotonic() < deadline:

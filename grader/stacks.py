@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import linecache
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,9 @@ _STARTS = {("_bootstrap", "process.py"), ("_launch", "popen_fork.py")}
 """Where a child's own frames begin, in multiprocessing."""
 _QUEUES_MODULE = "multiprocessing/queues.py"
 _FRAME = re.compile(r'^\s+File "(?P<file>.*)", line (?P<line>\d+) in (?P<function>.*)$')
+_TIMER_HEADER = "Timeout ("
+_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|\\u([0-9a-f]{4})|\\U([0-9a-f]{8})")
+"""How faulthandler writes a character outside ASCII: ``C:\\Users\\\u5f20\u4e09``."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,9 @@ class ThreadStack:
 
 
 def parse_dump(text: str) -> list[ThreadStack]:
-    """The threads of one faulthandler dump, in the order printed."""
+    """The threads of one faulthandler dump, in the order printed (of the last one, where a
+    timer wrote several: ``Timeout (0:00:00.250000)!`` heads each)."""
+    text = text[max(text.rfind(_TIMER_HEADER), 0) :]
     threads: list[ThreadStack] = []
     ident: str | None = None
     current = False
@@ -88,10 +94,21 @@ def parse_dump(text: str) -> list[ThreadStack]:
             continue
         frame = _FRAME.match(line)
         if frame and ident is not None:
-            frames.append(Frame(frame["file"], int(frame["line"]), frame["function"].strip()))
+            file = _unescaped(frame["file"])
+            frames.append(Frame(file, int(frame["line"]), frame["function"].strip()))
     if ident is not None:
         threads.append(ThreadStack(ident, current, tuple(frames)))
     return threads
+
+
+def _unescaped(file: str) -> str:
+    """The file's real name: a student's folder is often named in Chinese (张三), which a dump
+    writes as escapes. Backslashes are not escaped (Windows paths are full of them), so the
+    escapes are undone only when that names a file and the name as written does not."""
+    if "\\" not in file or os.path.exists(file):
+        return file
+    real = _ESCAPE.sub(lambda m: chr(int(next(g for g in m.groups() if g), 16)), file)
+    return real if os.path.exists(real) else file
 
 
 def read_dumps(folder: Path) -> dict[int, list[ThreadStack]]:

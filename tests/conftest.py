@@ -4,18 +4,54 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
-from grader import ExerciseResult, find_exercise, grade
+from grader import ExerciseResult, find_exercise, grade, platforms
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 GradeVariant = Callable[..., ExerciseResult]
+
+FIXTURE_SUITE = ("test_ex", "test_fixture", "test_hostile", "test_platforms")
+"""The test modules (by name prefix) that ``--backend portable`` runs: those that grade the
+fixture submissions, and the platform layer's own tests."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("native", "portable"),
+        default=os.environ.get("LOCKSTEP_BACKEND") or "native",
+        help="grade through this platform layer (LOCKSTEP_BACKEND); portable runs the fixture "
+        "suite only",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["LOCKSTEP_BACKEND"] = config.getoption("backend")
+
+
+POSIX_ONLY = ("test_batch.py", "test_stress.py")
+"""Tests of the instructors' tools, which grade a class on Linux (process groups, signals)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if sys.platform == "win32":
+        for item in items:
+            if item.path.name in POSIX_ONLY:
+                item.add_marker(pytest.mark.skip(reason="an instructors' tool, for Linux"))
+    if config.getoption("backend") == "native":
+        return
+    kept = [item for item in items if item.path.name.startswith(FIXTURE_SUITE)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
 
 # Graded runs inherit this, so a scan can tell this test process's runs from another xdist
 # worker's (the grader passes every variable but PYTHON* and LOCKSTEP_* through).
@@ -67,6 +103,9 @@ def grade_variant(tmp_path: Path) -> GradeVariant:
     def run(exercise_id: str, variant: str, methods: list[str] | None = None) -> ExerciseResult:
         exercise = find_exercise(exercise_id)
         assert exercise is not None, exercise_id
+        missing = set(methods or ()) - set(platforms.start_methods())
+        if missing:
+            pytest.skip(f"this system has no {', '.join(sorted(missing))} start method")
         folder = submission_of(tmp_path / f"s{next(counter)}", exercise_id, variant)
         return grade(folder, [exercise], start_methods=methods).exercises[0]
 
@@ -89,3 +128,11 @@ def failed_checks(result: ExerciseResult) -> set[str]:
 
 def message_of(result: ExerciseResult, check: str) -> str:
     return next(c.message for c in result.checks if c.name == check)
+
+
+def assert_loses_points(result: ExerciseResult, must_fail: set[str]) -> None:
+    """The result fails at least these checks, for their own reason: not because it did not
+    load (a fixture with a typo would otherwise 'fail' everything and prove nothing)."""
+    assert not [c for c in result.checks if c.status == "error"], result.checks[0].message
+    assert must_fail <= failed_checks(result), [(c.name, c.message) for c in result.checks]
+    assert result.score < result.max_score

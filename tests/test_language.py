@@ -81,6 +81,20 @@ def test_every_translation_keeps_the_fields_of_its_english() -> None:
     assert not [text for text, chinese in table.items() if fields(text) != fields(chinese)]
 
 
+def test_every_reason_for_not_judging_has_chinese() -> None:
+    """The catalogue's reasons a check is not judged on a system (shown through
+    language.catalogue_text) each have their Chinese in the code's table."""
+    table = language.table("zh")
+    reasons = [
+        reason
+        for exercise in load_catalogue()
+        for check in exercise.checks
+        for _, reason in check.not_judged_on
+    ]
+    assert reasons
+    assert [reason for reason in reasons if reason not in table] == []
+
+
 def test_no_stale_translation() -> None:
     """The code's table and the exercises' hold only templates the grader still uses
     (argparse's own words aside): an edited English template leaves no orphan behind."""
@@ -88,7 +102,12 @@ def test_no_stale_translation() -> None:
         import tomllib
     else:
         import tomli as tomllib
-    used = templates()
+    used = templates() | {
+        reason: "catalogue.toml"
+        for exercise in load_catalogue()
+        for check in exercise.checks
+        for _, reason in check.not_judged_on
+    }
     for table, section in ((CODE_TABLE, "messages"), (EXERCISES_TABLE, "exercises")):
         with open(table, "rb") as file:
             entries = tomllib.load(file)[section]
@@ -219,7 +238,7 @@ def test_course_formats_speak_the_chosen_language(tmp_path: Path) -> None:
     assert "总分" in report and "卡住" in report and "Total" not in report
 
 
-# One wrong program per exercise whose failures say other things than its stub's do.
+# One wrong program per exercise (ex01..ex10) whose failures say other things than its stub's.
 WRONG = {
     "ex01_process_lock": "join_in_start_loop",
     "ex02_ticket_booking": "wrong_numbering",
@@ -264,14 +283,14 @@ def test_english_sentences_are_found() -> None:
 
 
 def test_no_english_sentence_in_the_chinese_reports(tmp_path: Path) -> None:
-    """Graded in Chinese (under fork), the ten untouched stubs and one wrong program per
-    exercise get a report with no English sentence left: every line a student reads, the
+    """Graded in Chinese (under fork), the untouched stubs of ex01..ex10 and one wrong program
+    per exercise get a report with no English sentence left: every line a student reads, the
     messages with their evidence included."""
     from grader.grading import grade
     from grader.report import render
 
-    exercises = load_catalogue()
-    assert set(WRONG) == {e.id for e in exercises}
+    exercises = [e for e in load_catalogue() if e.id in WRONG]
+    assert len(exercises) == len(WRONG) == 10
     wrong = tmp_path / "wrong"
     wrong.mkdir()
     for exercise_id, fixture in WRONG.items():

@@ -15,6 +15,7 @@ def label(status: Status) -> str:
         "failed": t("failed"),
         "timeout": t("hung"),
         "error": t("error"),
+        "skipped": t("not graded on this system"),
     }
     return labels[status]
 

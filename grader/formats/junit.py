@@ -75,6 +75,8 @@ def _outcome(check: CheckResult, fault: str | None) -> tuple[str, str] | None:
         return "error", "grader-fault"
     if check.status == "error":
         return "error", "error"
+    if check.status == "skipped":
+        return "skipped", "skipped"
     return "failure", check.status
 
 

@@ -9,7 +9,7 @@ from ..language import t
 from ..results import GradeResult
 from .common import display_name, label
 
-_MARKS = {"passed": "✅", "failed": "❌", "timeout": "⏳", "error": "⚠️"}
+_MARKS = {"passed": "✅", "failed": "❌", "timeout": "⏳", "error": "⚠️", "skipped": "➖"}
 
 
 def summary(result: GradeResult, *, fault: str | None = None) -> str:

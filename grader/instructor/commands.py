@@ -21,7 +21,7 @@ from ..cli_constants import (
     EXIT_USAGE,
     START_METHODS,
 )
-from . import batch, gradebook, progress, verify
+from . import batch, gradebook, new, progress, verify
 from .manifest import MANIFEST_NAME, ManifestError
 from .submissions import student_folders
 
@@ -153,5 +153,6 @@ def verify_main(argv: Sequence[str]) -> int:
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "batch": batch_main,
     "verify": verify_main,
+    "new": new.main,
 }
 """Subcommand name -> its main, given the arguments after the name."""

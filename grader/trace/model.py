@@ -23,6 +23,8 @@ class Line:
     text: str
     thread: int | None = None
     """The ident of the thread that printed it."""
+    partial: bool = False
+    """It had no newline yet when it was recorded (flushed, or its thread or process ended)."""
 
 
 @dataclass
@@ -54,6 +56,9 @@ class ProcessInfo:
     """When its run() finished (it then exits at once); None if it was ended from outside."""
     exit_code: int | None = None
     """The exit code it ended with by itself."""
+    unflushed: dict[str, int] = field(default_factory=dict)
+    """By stream (``out``, ``err``), how many of the lines it recorded last may not have been
+    written when it ended by itself (all the others were)."""
     collected_code: int | None = None
     """The exit code its parent collected with ``join()``."""
     seen_from_inside: bool = False
@@ -186,6 +191,63 @@ class QueueEvent:
     """The item's ``repr``, shortened."""
 
 
+@dataclass(frozen=True)
+class DbConnection:
+    """A ``sqlite3`` connection a process opened."""
+
+    pid: int
+    conn: int
+    """Its id in that process (``id()``): statements name their connection by it."""
+    time: float
+    timeout: float | None
+    """Its busy timeout in seconds (how long a statement waits for another's lock)."""
+    isolation: str
+    """``repr`` of its ``isolation_level``: ``''`` (the default), ``None``, ``'IMMEDIATE'``."""
+    autocommit: str | None
+    """``repr`` of its ``autocommit`` (Python 3.12+), else None."""
+    in_transaction: bool
+    """A transaction was open as soon as it connected (``autocommit=False``)."""
+
+
+@dataclass(frozen=True)
+class DbEvent:
+    """A statement a connection ran, or its commit, rollback, ``with`` block end or close."""
+
+    pid: int
+    thread: int
+    conn: int
+    time: float
+    """When it returned (or raised)."""
+    took: float
+    what: str
+    """The SQL text, or ``commit``, ``rollback``, ``with: commit``, ``close``..."""
+    is_statement: bool
+    rows: int
+    """Rows it changed (``rowcount``; -1 for a ``SELECT`` or an error)."""
+    in_transaction_before: bool
+    in_transaction_after: bool
+    write_lock_after: bool
+    """The connection held the database's write lock once it returned."""
+    error: str | None
+
+    @property
+    def started(self) -> float:
+        return self.time - self.took
+
+    @property
+    def verb(self) -> str:
+        """``SELECT``, ``UPDATE``, ``BEGIN IMMEDIATE``, ``COMMIT``, ``commit``..."""
+        if not self.is_statement:
+            return self.what
+        words = self.what.upper().split(None, 2)
+        return " ".join(words[:2]) if words[:1] == ["BEGIN"] else (words[:1] or [""])[0]
+
+    @property
+    def locked(self) -> bool:
+        """It failed with ``database is locked`` (or busy)."""
+        return self.error is not None and ("locked" in self.error or "busy" in self.error)
+
+
 @dataclass
 class Trace:
     """Everything the probe recorded during one run."""
@@ -210,12 +272,22 @@ class Trace:
     entries: list[tuple[int, int, float, str, bool, dict[str, Any]]] = field(default_factory=list)
     """(pid, thread ident, time, function, whether it was that thread's first, the record) for
     each first entry of a thread into a contract function."""
+    written: list[dict[str, Any]] = field(default_factory=list)
+    """How each process's streams reached their file descriptors, and which failed
+    (``WRITTEN`` records, read by ``output_check``)."""
     unknown: int = 0
     """Records of a kind the protocol does not define (a submission writing into the
     records file, or a probe out of step with the grader)."""
     exit_threads: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     """pid -> the threads still alive when its interpreter exited, after the non-daemon ones
     were joined (so: daemon threads, stopped wherever they were)."""
+    db_connections: list[DbConnection] = field(default_factory=list)
+    db_events: list[DbEvent] = field(default_factory=list)
+    """Every statement, commit, rollback and close of every process, in the file's order."""
+
+    def db(self, pid: int) -> list[DbEvent]:
+        """One process's database events, in the order it made them."""
+        return [event for event in self.db_events if event.pid == pid]
 
     def out(self, pid: int | None = None) -> list[Line]:
         """Lines printed to stdout, by one process or all."""

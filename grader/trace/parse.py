@@ -10,7 +10,16 @@ from typing import Any
 
 from ..probe.lockstep_probe import protocol as p
 from .locks import LockEvent, LockInfo
-from .model import CallResult, Line, ProcessInfo, QueueEvent, ThreadInfo, Trace
+from .model import (
+    CallResult,
+    DbConnection,
+    DbEvent,
+    Line,
+    ProcessInfo,
+    QueueEvent,
+    ThreadInfo,
+    Trace,
+)
 
 Record = dict[str, Any]
 Reader = Callable[[Trace, Record, int, float], None]
@@ -96,6 +105,12 @@ def _exit(trace: Trace, record: Record, pid: int, when: float) -> None:
     if pid in trace.processes:
         trace.processes[pid].ended = when
         trace.processes[pid].exit_code = record.get("code")
+        unflushed = record.get("unflushed")
+        trace.processes[pid].unflushed = {
+            str(k): v
+            for k, v in (unflushed if isinstance(unflushed, dict) else {}).items()
+            if isinstance(v, int)
+        }
 
 
 def _globals(trace: Trace, record: Record, pid: int, when: float) -> None:
@@ -126,7 +141,8 @@ def _line(trace: Trace, record: Record, pid: int, when: float) -> None:
     tid = record.get("tid")
     thread = tid if isinstance(tid, int) else None
     stream = str(record.get("k"))
-    trace.lines.append(Line(pid, when, stream, str(record.get("line", "")), thread))
+    text = str(record.get("line", ""))
+    trace.lines.append(Line(pid, when, stream, text, thread, bool(record.get("partial"))))
 
 
 def _queue(trace: Trace, record: Record, pid: int, when: float) -> None:
@@ -193,6 +209,10 @@ def _capped(trace: Trace, record: Record, pid: int, when: float) -> None:
     trace.capped = True
 
 
+def _written(trace: Trace, record: Record, pid: int, when: float) -> None:
+    trace.written.append(record)
+
+
 def _thread(trace: Trace, record: Record, pid: int, when: float) -> None:
     trace.threads.append(
         ThreadInfo(
@@ -240,6 +260,44 @@ def _lock_event(trace: Trace, record: Record, pid: int, when: float) -> None:
     trace.lock_events.insert(position, event)
 
 
+def _db_connect(trace: Trace, record: Record, pid: int, when: float) -> None:
+    timeout = record.get("timeout")
+    autocommit = record.get("autocommit")
+    trace.db_connections.append(
+        DbConnection(
+            pid,
+            _int(record.get("conn")),
+            when,
+            float(timeout) if isinstance(timeout, (int, float)) else None,
+            str(record.get("isolation")),
+            None if autocommit is None else str(autocommit),
+            bool(record.get("txn")),
+        )
+    )
+
+
+def _db_event(trace: Trace, record: Record, pid: int, when: float) -> None:
+    statement = record.get("k") == p.DB_STATEMENT
+    took = record.get("took")
+    error = record.get("error")
+    trace.db_events.append(
+        DbEvent(
+            pid,
+            _int(record.get("tid")),
+            _int(record.get("conn")),
+            when,
+            float(took) if isinstance(took, (int, float)) else 0.0,
+            str(record.get("sql" if statement else "how")),
+            statement,
+            _int(record.get("rows"), -1),
+            bool(record.get("txn")),
+            bool(record.get("txn_after")),
+            bool(record.get("write_after")),
+            None if error is None else str(error),
+        )
+    )
+
+
 READERS: dict[str, Reader] = {
     p.PROC: _proc,
     p.CHILD: _child,
@@ -250,6 +308,7 @@ READERS: dict[str, Reader] = {
     p.ENTER: _enter,
     p.OUT: _line,
     p.ERR: _line,
+    p.WRITTEN: _written,
     p.PUT: _queue,
     p.GET: _queue,
     p.LOADED: _loaded,
@@ -270,6 +329,9 @@ READERS: dict[str, Reader] = {
     p.LOCK_ACQ: _lock_event,
     p.LOCK_REL: _lock_event,
     p.LOCK_GAVE_UP: _lock_event,
+    p.DB_CONNECT: _db_connect,
+    p.DB_STATEMENT: _db_event,
+    p.DB_END: _db_event,
 }
 """One reader per record kind of the protocol (a test holds the two sets equal)."""
 

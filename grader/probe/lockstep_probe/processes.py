@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import delays, records, rendezvous, roles
 from .protocol import CHILD, EXIT, GLOBALS, JOINED, STARTED
 from .records import emit, get_ident, getppid, short
-from .streams import flush_records
+from .streams import flush_records, unflushed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def instrument() -> None:
             rendezvous.child_ending()
             _record_globals()
         flush_records()
-        emit(EXIT, code=code)
+        emit(EXIT, code=code, unflushed=unflushed())
         return code
 
     def start(self: Any) -> None:

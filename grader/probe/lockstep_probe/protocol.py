@@ -24,7 +24,9 @@ CHILD = "child"
 STARTED = "started"
 """A parent started a child (``child``, ``name``, ``cls``)."""
 EXIT = "exit"
-"""A child's ``run()`` is over; it exits with ``code``."""
+"""A child's ``run()`` is over and its streams flushed; it exits with ``code``. ``unflushed``:
+by stream (``out``, ``err``), how many of the lines it recorded last may not have been
+written (recorded after its last flush began); all the others were."""
 JOINED = "joined"
 """A parent collected a child's exit ``code`` with ``join()``."""
 GLOBALS = "globals"
@@ -35,8 +37,15 @@ first one that thread entered (its role), with the arguments it was called with.
 # Output.
 OUT = "out"
 ERR = "err"
-"""A line written to ``sys.stdout`` / ``sys.stderr`` (``line``; ``partial`` when it had no
-newline yet when flushed)."""
+"""A line written to ``sys.stdout`` / ``sys.stderr`` by writes that returned (``line``;
+``partial`` when it had no newline yet when flushed). Whether its bytes reached the output is
+for the grader to see (``WRITTEN``, ``RUN_DIR/out/<pid>``)."""
+WRITTEN = "written"
+"""How a process's ``stream`` (``out``, ``err``) reaches its file descriptor. Once as the
+process begins: ``encoding`` and ``errors`` (how its text becomes bytes) and ``observed``
+(the descriptor points at the process's own file ``RUN_DIR/out/<pid>``, where the grader reads
+what really reached it). Then, at the first write or flush that failed: ``error``; lines
+still buffered then may never have been written."""
 # Queues.
 PUT = "put"
 GET = "get"
@@ -61,13 +70,25 @@ LOCK_WAIT = "lock_wait"
 LOCK_ACQ = "lock_acq"
 LOCK_REL = "lock_rel"
 LOCK_GAVE_UP = "lock_gave_up"
+# A database (``sqlite3``).
+DB_CONNECT = "db_connect"
+"""A connection opened (``conn``: its id in that process, ``timeout``: its busy timeout,
+``isolation``: ``repr`` of its ``isolation_level``, ``autocommit``: ``repr`` of that attribute,
+3.12+, else None; ``txn``: a transaction already open, as with ``autocommit=False``)."""
+DB_STATEMENT = "db_statement"
+"""A statement ran on a connection (``conn``, ``sql``, ``rows`` changed, ``took`` seconds,
+``txn``/``txn_after``: a transaction open before/after it, ``write_after``: this connection
+then held the database's write lock, ``error`` when it raised: ``database is locked``...)."""
+DB_END = "db_end"
+"""A connection's ``commit()``, ``rollback()``, ``with`` block end or ``close()`` (``how``),
+with ``conn``, ``took``, ``txn``/``txn_after`` and ``error`` as for a statement."""
 
 RECORD_KINDS = frozenset(
     {
         PROC, CHILD, STARTED, EXIT, JOINED, GLOBALS, ENTER, OUT, ERR, PUT, GET,
         LOADED, LOAD_ERROR, CALL, CALL_CONTEXT, RETURN, RAISE, AFTER_CALL, DONE, WARNING,
         CAPPED, THREAD, THREAD_END, EXIT_THREADS, LOCK_NEW, LOCK_WAIT, LOCK_ACQ, LOCK_REL,
-        LOCK_GAVE_UP,
+        LOCK_GAVE_UP, DB_CONNECT, DB_STATEMENT, DB_END, WRITTEN,
     }
 )  # fmt: skip
 """Every kind a record may have: the probe writes no other, the grader reads no other."""
@@ -101,8 +122,9 @@ if TYPE_CHECKING:
         library: bool
         target: str | None
 
-    class ExitRecord(Common):
+    class ExitRecord(Common, total=False):
         code: int
+        unflushed: dict[str, int]
 
     class JoinedRecord(Common):
         child: int
@@ -121,6 +143,13 @@ if TYPE_CHECKING:
     class LineRecord(Common, total=False):
         line: str
         partial: bool
+
+    class WrittenRecord(Common, total=False):
+        stream: str
+        encoding: str
+        errors: str
+        observed: bool
+        error: str
 
     class QueueRecord(Common):
         item: str
@@ -194,6 +223,24 @@ if TYPE_CHECKING:
         func: str
         # ``as``: the names the lock goes by at that line (a keyword, so not a field here).
 
+    class DbConnectRecord(Common, total=False):
+        conn: int
+        timeout: float | None
+        isolation: str
+        autocommit: str | None
+        txn: bool
+
+    class DbStatementRecord(Common, total=False):
+        conn: int
+        sql: str
+        how: str
+        rows: int
+        took: float
+        txn: bool
+        txn_after: bool
+        write_after: bool
+        error: str | None
+
 
 # The levers: what the grader asks the probe to do in a run, to make a mistake show on every
 # run. Each is keyed by a role: the contract function a process or thread entered first.
@@ -261,6 +308,11 @@ class Levers:
     watch_globals: tuple[str, ...] = ()
     """Module globals a child records (their ``repr``) when its role function is done."""
     thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
+    read_together: Rendezvous | None = None
+    """A process of one of these roles that has read the database (a ``SELECT``'s rows
+    fetched) without holding its write lock is held there until ``count`` processes have made
+    as many such reads (or ended), or ``timeout`` seconds have passed: every buyer has then
+    read before any writes. A read under the process's own write lock is never held."""
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -276,6 +328,7 @@ class Levers:
         return cls(
             rendezvous=meeting(config.get("rendezvous")),
             thread_rendezvous=meeting(config.get("thread_rendezvous")),
+            read_together=meeting(config.get("read_together")),
             slow=dict(config.get("slow") or {}),
             pause_after_release=dict(config.get("pause_after_release") or {}),
             pause_after_acquire=dict(config.get("pause_after_acquire") or {}),

@@ -15,6 +15,7 @@ import os
 import signal
 import time
 
+from . import dump_timer
 from .protocol import CAPPED, Levers
 
 TYPE_CHECKING = False
@@ -75,7 +76,8 @@ def open_dump_file() -> None:
     global _dump_file
     try:
         _dump_file = open(os.path.join(RUN_DIR, "dumps", f"{getpid()}.txt"), "w")  # noqa: SIM115
-        faulthandler.register(signal.SIGUSR1, file=_dump_file, all_threads=True, chain=False)
+        if not dump_timer.arm(_dump_file) and hasattr(signal, "SIGUSR1"):
+            faulthandler.register(signal.SIGUSR1, file=_dump_file, all_threads=True, chain=False)
     except (OSError, ValueError, RuntimeError):
         _dump_file = None
 

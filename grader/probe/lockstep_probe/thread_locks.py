@@ -56,6 +56,7 @@ class RecordingLock:
 
     def __init__(self, inner: Any, kind: str, site: dict[str, Any]) -> None:
         self._inner = inner
+        self._kind = kind
         self._lock_id = next(_lock_ids)
         emit(LOCK_NEW, lock=self._lock_id, type=kind, **site)
 
@@ -94,20 +95,41 @@ class RecordingLock:
 
 def _lock_factory(original: Any, kind: str) -> Any:
     """``threading.Lock``/``RLock`` as the submission sees them: a recording lock when called
-    from its own code, the plain one for everybody else (the library's own locks)."""
+    from its own code, the plain one for everybody else (the library's own locks). Where
+    Python's own is a type (``threading.Lock`` from 3.13), so is this one, and
+    ``isinstance(lock, threading.Lock)`` holds for both kinds of lock; else a function."""
 
-    def make(*args: Any, **kwargs: Any) -> Any:
+    def build(frame: Any, args: Any, kwargs: Any) -> Any:
         lock = original(*args, **kwargs)
-        frame = sys._getframe(1)
         if not _in_submission(frame.f_code.co_filename):
             return lock
         return RecordingLock(lock, kind, _site(frame))
 
-    make.__name__ = make.__qualname__ = kind
+    if isinstance(original, type):
+
+        class LockType(type):
+            def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+                return build(sys._getframe(1), args, kwargs)
+
+            def __instancecheck__(cls, instance: Any) -> bool:
+                if isinstance(instance, RecordingLock):
+                    return instance._kind == kind
+                return isinstance(instance, original)
+
+            def __subclasscheck__(cls, subclass: Any) -> bool:
+                return issubclass(subclass, (original, RecordingLock))
+
+        replacement: Any = LockType(kind, (), {"__doc__": original.__doc__})
+    else:
+
+        def replacement(*args: Any, **kwargs: Any) -> Any:
+            return build(sys._getframe(1), args, kwargs)
+
+        replacement.__doc__ = original.__doc__
+    replacement.__name__ = replacement.__qualname__ = kind
     # Found as threading.<kind> when pickled (a Manager pickles its registry under spawn).
-    make.__module__ = "threading"
-    make.__doc__ = original.__doc__
-    return make
+    replacement.__module__ = "threading"
+    return replacement
 
 
 def instrument() -> None:
