@@ -29,9 +29,6 @@ class Frame:
         """The source line, stripped (empty when the file cannot be read)."""
         return linecache.getline(self.file, self.line).strip()
 
-    def where(self) -> str:
-        return f"{Path(self.file).name}:{self.line} in {self.function}"
-
 
 @dataclass(frozen=True)
 class ThreadStack:
