@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .language import pick
+from .language import pick, t
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -141,3 +142,18 @@ def find_exercise(key: str) -> ExerciseInfo | None:
         ):
             return exercise
     return None
+
+
+def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
+    """The exercises named, or the message for an unknown name."""
+    if not keys:
+        return list(load_catalogue())
+    chosen = []
+    for key in keys:
+        exercise = find_exercise(key)
+        if exercise is None:
+            valid = "\n".join(f"  {e.number}  {e.id}" for e in load_catalogue())
+            return t("unknown exercise {key!r}; the exercises are:\n{valid}", key=key, valid=valid)
+        if exercise not in chosen:
+            chosen.append(exercise)
+    return chosen

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from .catalogue import ExerciseInfo, find_exercise, load_catalogue
+from .catalogue import select
 from .cli_constants import (
     EXIT_FAILED,
     EXIT_FULL_MARKS,
@@ -102,21 +102,6 @@ def printable_anywhere() -> None:
 
 
 UTF8 = ("utf-8", "utf8")
-
-
-def select(keys: Sequence[str]) -> list[ExerciseInfo] | str:
-    """The exercises named, or the message for an unknown name."""
-    if not keys:
-        return list(load_catalogue())
-    chosen = []
-    for key in keys:
-        exercise = find_exercise(key)
-        if exercise is None:
-            valid = "\n".join(f"  {e.number}  {e.id}" for e in load_catalogue())
-            return t("unknown exercise {key!r}; the exercises are:\n{valid}", key=key, valid=valid)
-        if exercise not in chosen:
-            chosen.append(exercise)
-    return chosen
 
 
 def instructors_command(name: str, argv: Sequence[str]) -> int:

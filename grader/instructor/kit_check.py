@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..catalogue import CATALOGUE_PATH, ExerciseInfo, load_catalogue
-from ..cli import select
+from ..catalogue import CATALOGUE_PATH, ExerciseInfo, load_catalogue, select
 from ..formats.project import KIT_ROOT
 from ..formats.workflow import WORKFLOW_PATH, render_workflow
 from ..grading import DEFAULT_JOBS, grade

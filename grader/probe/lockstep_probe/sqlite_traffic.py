@@ -311,7 +311,8 @@ class _PatchOnImport:
 
 
 def instrument() -> None:
-    os.register_at_fork(after_in_child=_after_fork)
+    if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+        os.register_at_fork(after_in_child=_after_fork)
     if "sqlite3" in sys.modules:
         _patch(sys.modules["sqlite3"])
     else:
