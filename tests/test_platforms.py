@@ -91,7 +91,8 @@ def test_the_probe_records_without_fork(tmp_path: Path) -> None:
     program.write_text(
         WITHOUT_POSIX
         + "os.environ['LOCKSTEP_DUMP_AT'] = repr(__import__('time').time() + 1.0)\n"
-        + "import lockstep_probe, time; lockstep_probe.install()\nprint('进程1来了')\ntime.sleep(5)\n",
+        + "import lockstep_probe, time; lockstep_probe.install()\n"
+        + "print('进程1来了')\ntime.sleep(5)\n",
         encoding="utf-8",
     )
     env = {

@@ -9,8 +9,6 @@ kind), ``pid``, ``t`` (``time.monotonic_ns()``) and ``tid`` (the writing thread'
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypedDict
@@ -246,8 +244,38 @@ if TYPE_CHECKING:
 # run. Each is keyed by a role: the contract function a process or thread entered first.
 
 
-@dataclass(frozen=True)
-class Rendezvous:
+class _Fields:
+    """A value of named fields: compared, shown and turned into its config by its
+    ``__slots__``. Not a dataclass: every graded interpreter imports this module, and
+    ``dataclasses`` (with ``inspect``) would add a fifth to what the probe costs to start."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def to_config(self) -> dict[str, Any]:
+        return {name: _config(getattr(self, name)) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and self.to_config() == other.to_config()
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+def _config(value: Any) -> Any:
+    if isinstance(value, _Fields):
+        return value.to_config()
+    if isinstance(value, (tuple, list)):
+        return [_config(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _config(item) for key, item in value.items()}
+    return value
+
+
+class Rendezvous(_Fields):
     """Hold the processes (or, with ``threads``, the threads) whose role is one of ``roles``
     where they enter it, until ``count`` have arrived, or every one started so far has
     arrived or shown another role and the starter waits in ``join()``, or ``timeout``
@@ -255,28 +283,58 @@ class Rendezvous:
     ``stagger``, the held processes then go one after another in the order they were
     started."""
 
-    roles: tuple[str, ...]
-    count: int | str | None = None
-    timeout: float = 3.0
-    stagger: float = 0.0
+    __slots__ = ("count", "roles", "stagger", "timeout")
+
+    def __init__(
+        self,
+        roles: tuple[str, ...],
+        count: int | str | None = None,
+        timeout: float = 3.0,
+        stagger: float = 0.0,
+    ) -> None:
+        self.roles = tuple(roles)
+        self.count = count
+        self.timeout = timeout
+        self.stagger = stagger
+
+    @classmethod
+    def from_config(cls, value: Any) -> Rendezvous | None:
+        if not value:
+            return None
+        return cls(
+            tuple(value.get("roles") or ()),
+            value.get("count"),
+            float(value.get("timeout", 3.0)),
+            float(value.get("stagger", 0.0)),
+        )
 
 
-@dataclass(frozen=True)
-class QueueArg:
+class QueueArg(_Fields):
     """A call's argument: a ``multiprocessing.Queue(maxsize)`` the harness makes, shared by
     ``name`` with later calls. ``put`` goes in at once or, with ``every``, one item every
     ``every`` seconds from a helper thread; with ``get_after``, a helper takes one item out
     after that many seconds. ``shown`` is how a message writes the argument."""
 
-    name: str = "q"
-    maxsize: int = 0
-    shown: str | None = None
-    put: tuple[Any, ...] = ()
-    every: float = 0.0
-    get_after: float | None = None
+    __slots__ = ("every", "get_after", "maxsize", "name", "put", "shown")
+
+    def __init__(
+        self,
+        name: str = "q",
+        maxsize: int = 0,
+        shown: str | None = None,
+        put: tuple[Any, ...] = (),
+        every: float = 0.0,
+        get_after: float | None = None,
+    ) -> None:
+        self.name = name
+        self.maxsize = maxsize
+        self.shown = shown
+        self.put = tuple(put)
+        self.every = every
+        self.get_after = get_after
 
     def to_config(self) -> dict[str, Any]:
-        return {"lockstep": "queue", **asdict(self), "put": list(self.put)}
+        return {"lockstep": "queue", **super().to_config()}
 
 
 def is_queue_arg(value: object) -> bool:
@@ -284,51 +342,72 @@ def is_queue_arg(value: object) -> bool:
     return isinstance(value, dict) and value.get("lockstep") == "queue"
 
 
-@dataclass(frozen=True)
-class ThreadSituation:
+class ThreadSituation(_Fields):
     """Before the calls: the main thread renamed, helper threads alive through the calls."""
 
-    main_name: str | None = None
-    extra: tuple[str, ...] = ()
+    __slots__ = ("extra", "main_name")
+
+    def __init__(self, main_name: str | None = None, extra: tuple[str, ...] = ()) -> None:
+        self.main_name = main_name
+        self.extra = tuple(extra)
 
 
-@dataclass(frozen=True)
-class Levers:
-    """Every lever of one run, as the probe reads them from ``config.json``."""
+class Levers(_Fields):
+    """Every lever of one run, as the probe reads them from ``config.json``.
 
-    rendezvous: Rendezvous | None = None
-    thread_rendezvous: Rendezvous | None = None
-    slow: dict[str, float] = field(default_factory=dict)
-    """Seconds a process or thread of this role waits before each queue ``put`` (and after
-    each ``get`` of an item other than ``None``)."""
-    pause_after_release: dict[str, float] = field(default_factory=dict)
-    """Seconds this role waits right after releasing a ``multiprocessing`` lock."""
-    pause_after_acquire: dict[str, float] = field(default_factory=dict)
-    """Seconds this role waits right after taking a ``threading`` lock."""
-    watch_globals: tuple[str, ...] = ()
-    """Module globals a child records (their ``repr``) when its role function is done."""
-    thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
-    read_together: Rendezvous | None = None
-    """A process of one of these roles that has read the database (a ``SELECT``'s rows
-    fetched) without holding its write lock is held there until ``count`` processes have made
-    as many such reads (or ended), or ``timeout`` seconds have passed: every buyer has then
-    read before any writes. A read under the process's own write lock is never held."""
+    - ``rendezvous``, ``thread_rendezvous``: the common start of a race (``Rendezvous``).
+    - ``slow``: seconds a process or thread of this role waits before each queue ``put`` (and
+      after each ``get`` of an item other than ``None``).
+    - ``pause_after_release``: seconds this role waits right after releasing a
+      ``multiprocessing`` lock; ``pause_after_acquire``: after taking a ``threading`` lock.
+    - ``watch_globals``: module globals a child records (their ``repr``) when its role
+      function is done.
+    - ``thread_situation``: the threads a run arranges before its calls.
+    - ``read_together``: a process of one of these roles that has read the database (a
+      ``SELECT``'s rows fetched) without holding its write lock is held there until ``count``
+      processes have made as many such reads (or ended), or ``timeout`` seconds have passed:
+      every buyer has then read before any writes. A read under the process's own write lock
+      is never held.
+    """
 
-    def to_config(self) -> dict[str, Any]:
-        return asdict(self)
+    __slots__ = (
+        "pause_after_acquire",
+        "pause_after_release",
+        "read_together",
+        "rendezvous",
+        "slow",
+        "thread_rendezvous",
+        "thread_situation",
+        "watch_globals",
+    )
+
+    def __init__(
+        self,
+        rendezvous: Rendezvous | None = None,
+        thread_rendezvous: Rendezvous | None = None,
+        slow: dict[str, float] | None = None,
+        pause_after_release: dict[str, float] | None = None,
+        pause_after_acquire: dict[str, float] | None = None,
+        watch_globals: tuple[str, ...] = (),
+        thread_situation: ThreadSituation | None = None,
+        read_together: Rendezvous | None = None,
+    ) -> None:
+        self.rendezvous = rendezvous
+        self.thread_rendezvous = thread_rendezvous
+        self.slow: dict[str, float] = dict(slow or {})
+        self.pause_after_release: dict[str, float] = dict(pause_after_release or {})
+        self.pause_after_acquire: dict[str, float] = dict(pause_after_acquire or {})
+        self.watch_globals = tuple(watch_globals)
+        self.thread_situation = thread_situation or ThreadSituation()
+        self.read_together = read_together
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Levers:
-        def meeting(value: Any) -> Rendezvous | None:
-            if not value:
-                return None
-            return Rendezvous(**{**value, "roles": tuple(value.get("roles") or ())})
-
         situation = config.get("thread_situation") or {}
         return cls(
-            rendezvous=meeting(config.get("rendezvous")),
-            thread_rendezvous=meeting(config.get("thread_rendezvous")),
-            read_together=meeting(config.get("read_together")),
+            rendezvous=Rendezvous.from_config(config.get("rendezvous")),
+            thread_rendezvous=Rendezvous.from_config(config.get("thread_rendezvous")),
+            read_together=Rendezvous.from_config(config.get("read_together")),
             slow=dict(config.get("slow") or {}),
             pause_after_release=dict(config.get("pause_after_release") or {}),
             pause_after_acquire=dict(config.get("pause_after_acquire") or {}),
