@@ -15,7 +15,6 @@ fixtures without one are graded, under the first start method.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from ..catalogue import CATALOGUE_PATH, ExerciseInfo, load_catalogue, select
 from ..formats.project import KIT_ROOT
 from ..formats.workflow import WORKFLOW_PATH, render_workflow
 from ..grading import DEFAULT_JOBS, grade
-from ..maintainer.stress import Submission, submissions
+from ..maintainer.stress import Expectation, Submission, submissions
 from .docs import README, exercise_table, with_table
 from .new import PLACEHOLDER
 from .new import paths as new_paths
@@ -37,21 +36,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-EXPECT = re.compile(r"^#\s*expect:\s*(.+)$", re.MULTILINE)
 CHINESE_FIELDS = ("summary_zh", "hint_zh", "hint2_zh")
 
 
 def declared_failures(path: Path) -> set[str] | None:
     """The checks a fixture declares it fails (empty for ``full marks``), None if it does not
-    say."""
-    head = path.read_text(encoding="utf-8", errors="replace")[:2000]
-    match = EXPECT.search(head)
-    if match is None:
-        return None
-    text = match[1].strip()
-    if text.startswith("full marks"):
-        return set()
-    return {name.strip() for name in text.removeprefix("fails").split(",") if name.strip()}
+    say (its first line, read as the stress and the fixture test read it)."""
+    expected = Expectation.of(path)
+    return None if expected is None else set(expected.failing)
 
 
 def catalogue_problems(exercise: ExerciseInfo, raw: dict[str, object]) -> list[str]:
