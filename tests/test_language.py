@@ -238,7 +238,7 @@ def test_course_formats_speak_the_chosen_language(tmp_path: Path) -> None:
     assert "总分" in report and "卡住" in report and "Total" not in report
 
 
-# One wrong program per exercise (ex01..ex10) whose failures say other things than its stub's.
+# One wrong program per exercise (ex01..ex12) whose failures say other things than its stub's.
 WRONG = {
     "ex01_process_lock": "join_in_start_loop",
     "ex02_ticket_booking": "wrong_numbering",
@@ -250,6 +250,8 @@ WRONG = {
     "ex08_threads": "daemon_never_set",
     "ex09_thread_race": "join_in_start_loop",
     "ex10_deadlock": "fork_released_before_eating",
+    "ex11_pessimistic_lock": "read_outside_transaction",
+    "ex12_optimistic_lock": "no_retry",
 }
 _QUOTED = (
     r"`[^`]*`",  # code
@@ -283,14 +285,14 @@ def test_english_sentences_are_found() -> None:
 
 
 def test_no_english_sentence_in_the_chinese_reports(tmp_path: Path) -> None:
-    """Graded in Chinese (under fork), the untouched stubs of ex01..ex10 and one wrong program
+    """Graded in Chinese (under fork), the untouched stubs of ex01..ex12 and one wrong program
     per exercise get a report with no English sentence left: every line a student reads, the
     messages with their evidence included."""
     from grader.grading import grade
     from grader.report import render
 
     exercises = [e for e in load_catalogue() if e.id in WRONG]
-    assert len(exercises) == len(WRONG) == 10
+    assert len(exercises) == len(WRONG) == 12
     wrong = tmp_path / "wrong"
     wrong.mkdir()
     for exercise_id, fixture in WRONG.items():

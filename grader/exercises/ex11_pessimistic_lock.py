@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 
-from ..authoring import Call, Checks, DbEvent, Failure, Rendezvous, Run, Runs, Scenario, timeline
-from .ex02_ticket_booking import results, searches
+from ..authoring import Call, Checks, DbEvent, Failure, Rendezvous, Run, Runs, Scenario, t, timeline
+from .ex02_ticket_booking import _wrong_buyers, results, searches
 
 DB = "tickets.db"
 DELAY = 0.1
@@ -82,24 +82,43 @@ def buyer_events(run: Run) -> dict[int, list[DbEvent]]:
 
 
 def statements(events: list[DbEvent]) -> tuple[str, ...]:
-    """A process's statements as evidence lines."""
-    shown = []
-    for event in events:
-        lock = "write lock held" if event.write_lock_after else "no write lock"
-        error = f", {event.error}" if event.error else ""
-        shown.append(f"  {event.started:6.3f}s {event.what} ({lock}{error})")
-    return tuple(shown[:12])
+    """A buyer's statements as a failure's evidence, under a heading."""
+    return (t("Its statements:"), *(_statement(event) for event in events[:12]))
+
+
+def _statement(event: DbEvent) -> str:
+    at, what, error = event.started, event.what, event.error
+    if event.write_lock_after and error:
+        return t("  {at:6.3f}s {what} (write lock held, {error})", at=at, what=what, error=error)
+    if event.write_lock_after:
+        return t("  {at:6.3f}s {what} (write lock held)", at=at, what=what)
+    if error:
+        return t("  {at:6.3f}s {what} (no write lock, {error})", at=at, what=what, error=error)
+    return t("  {at:6.3f}s {what} (no write lock)", at=at, what=what)
 
 
 def sold_exactly(run: Run, buyers: int, tickets: int) -> Failure | None:
     wanted = min(tickets, buyers)
     won = winners(run)
     if len(won) != wanted:
+        observed = (
+            t(
+                "{case}: {count} buyers printed 抢票成功 ({winners})",
+                case=case(run),
+                count=len(won),
+                winners=", ".join(f"用户{i}" for i in won),
+            )
+            if won
+            else t("{case}: 0 buyers printed 抢票成功 (nobody)", case=case(run))
+        )
         return Failure(
-            observed=f"{case(run)}: {len(won)} buyers printed 抢票成功 "
-            f"({', '.join(f'用户{i}' for i in won) or 'nobody'})",
-            expected=f"exactly {wanted} successes: {tickets} tickets for {buyers} buyers, "
-            "each sold once",
+            observed=observed,
+            expected=t(
+                "exactly {wanted} successes: {tickets} tickets for {buyers} buyers, each sold once",
+                wanted=wanted,
+                tickets=tickets,
+                buyers=buyers,
+            ),
             evidence=timeline(run),
         )
     return None
@@ -109,15 +128,25 @@ def count_is(run: Run, wanted: int) -> Failure | None:
     returned, in_table = left(run)
     if in_table != wanted:
         return Failure(
-            observed=f"after {case(run)} the table held count = {in_table!r}",
-            expected=f"count = {wanted}: each sale takes one ticket off the count the "
-            "previous sale wrote (none overwritten)",
+            observed=t(
+                "after {case} the table held count = {count!r}", case=case(run), count=in_table
+            ),
+            expected=t(
+                "count = {wanted}: each sale takes one ticket off the count the previous sale "
+                "wrote (none overwritten)",
+                wanted=wanted,
+            ),
             evidence=timeline(run),
         )
     if returned != in_table:
         return Failure(
-            observed=f"{case(run)} returned {returned!r}, but the table held count = {in_table!r}",
-            expected="main() to return the count left in the table",
+            observed=t(
+                "{case} returned {returned!r}, but the table held count = {count!r}",
+                case=case(run),
+                returned=returned,
+                count=in_table,
+            ),
+            expected=t("main() to return the count left in the table"),
         )
     return None
 
@@ -148,8 +177,12 @@ def rolled_back(runs: Runs) -> Failure | None:
     printed = [i for _, i, _ in results(run) if i == fail]
     if printed:
         return Failure(
-            observed=f"{case(run)}: 用户{fail}, which raised before committing, printed a result",
-            expected=f"no result line from 用户{fail}: it failed before it could buy",
+            observed=t(
+                "{case}: 用户{fail}, which raised before committing, printed a result",
+                case=case(run),
+                fail=fail,
+            ),
+            expected=t("no result line from 用户{fail}: it failed before it could buy", fail=fail),
             evidence=timeline(run),
         )
     return sold_exactly(run, buyers - 1, tickets) or count_is(run, tickets - (buyers - 1))
@@ -160,28 +193,31 @@ def each_once(run: Run, buyers: int, silent: int | None = None) -> Failure | Non
     ``silent`` printed its search only."""
     looked = [(pid, i) for pid, i, _ in searches(run)]
     tried = [(pid, i) for pid, i, _ in results(run)]
-    expected = (
-        f"用户i查询余票: N, then one 用户i抢票成功 or 用户i抢票失败, for every i in 1..{buyers}, "
-        "from buyer i's own child process"
+    expected = t(
+        "用户i查询余票: N, then one 用户i抢票成功 or 用户i抢票失败, for every i in 1..{buyers}, "
+        "from buyer i's own child process",
+        buyers=buyers,
     )
     wanted_results = [i for i in range(1, buyers + 1) if i != silent]
-    for what, seen, wanted in (
-        ("search (用户i查询余票)", looked, list(range(1, buyers + 1))),
-        ("result (用户i抢票...)", tried, wanted_results),
+    for kind, seen, wanted in (
+        ("search", looked, list(range(1, buyers + 1))),
+        ("result", tried, wanted_results),
     ):
         numbers = sorted(i for _, i in seen)
         if numbers != wanted:
             return Failure(
-                observed=f"{case(run)}: the {what} lines were for buyers "
-                f"{', '.join(map(str, numbers)) or 'none'}",
+                observed=_wrong_buyers(case(run), kind, numbers),
                 expected=expected,
                 evidence=timeline(run),
             )
     by = dict(looked)
     if len(set(by)) != buyers or any(by.get(pid) != i for pid, i in tried):
         return Failure(
-            observed=f"{case(run)}: a buyer's search and result came from different processes, "
-            "or one process printed for several buyers",
+            observed=t(
+                "{case}: a buyer's search and result came from different processes, or one "
+                "process printed for several buyers",
+                case=case(run),
+            ),
             expected=expected,
             evidence=timeline(run),
         )
@@ -221,11 +257,16 @@ def read_under_lock(runs: Runs) -> Failure | None:
         for pid, events in buyer_events(run).items():
             if thought_under_lock(events) is None:
                 return Failure(
-                    observed=f"{run.trace.who(pid)} read the count without holding the "
-                    "database's write lock, or let it go before it had thought and written",
-                    expected="BEGIN IMMEDIATE first, then the SELECT, the thinking and the "
-                    "UPDATE, then COMMIT: the lock taken before the read, held until the write",
-                    evidence=("Its statements:", *statements(events)),
+                    observed=t(
+                        "{process} read the count without holding the database's write lock, "
+                        "or let it go before it had thought and written",
+                        process=run.trace.who(pid),
+                    ),
+                    expected=t(
+                        "BEGIN IMMEDIATE first, then the SELECT, the thinking and the UPDATE, "
+                        "then COMMIT: the lock taken before the read, held until the write"
+                    ),
+                    evidence=statements(events),
                 )
     return None
 
@@ -236,17 +277,28 @@ def waits_for_lock(runs: Runs) -> Failure | None:
         for connection in run.trace.db_connections:
             if connection.timeout is not None and connection.timeout < MIN_BUSY_TIMEOUT:
                 return Failure(
-                    observed=f"{run.trace.who(connection.pid)} connected with "
-                    f"timeout={connection.timeout:g}",
-                    expected=f"a busy timeout of at least {MIN_BUSY_TIMEOUT:g} s (the default), "
-                    "so that a buyer waits for the lock instead of failing",
+                    observed=t(
+                        "{process} connected with timeout={timeout:g}",
+                        process=run.trace.who(connection.pid),
+                        timeout=connection.timeout,
+                    ),
+                    expected=t(
+                        "a busy timeout of at least {minimum:g} s (the default), so that a buyer "
+                        "waits for the lock instead of failing",
+                        minimum=MIN_BUSY_TIMEOUT,
+                    ),
                 )
         for event in run.trace.db_events:
             if event.locked:
                 return Failure(
-                    observed=f"{case(run)}: {event.what} in {run.trace.who(event.pid)} failed: "
-                    f"{event.error}",
-                    expected="every buyer to wait its turn for the database's lock",
+                    observed=t(
+                        "{case}: {what} in {process} failed: {error}",
+                        case=case(run),
+                        what=event.what,
+                        process=run.trace.who(event.pid),
+                        error=event.error,
+                    ),
+                    expected=t("every buyer to wait its turn for the database's lock"),
                     evidence=timeline(run),
                 )
     return None
@@ -264,10 +316,23 @@ def searches_overlap(runs: Runs) -> Failure | None:
             return None
         failures.append(
             Failure(
-                observed=f"{case(run)}: the search lines came one after another, "
-                f"{', '.join(f'{gap:.2f}' for gap in gaps) or 'none'} s apart",
-                expected=f"the searches to run together, with no lock held: all done after "
-                f"about {DELAY:g} s; only the purchases wait for each other",
+                observed=(
+                    t(
+                        "{case}: the search lines came one after another, {gaps} s apart",
+                        case=case(run),
+                        gaps=", ".join(f"{gap:.2f}" for gap in gaps),
+                    )
+                    if gaps
+                    else t(
+                        "{case}: the search lines came one after another, none s apart",
+                        case=case(run),
+                    )
+                ),
+                expected=t(
+                    "the searches to run together, with no lock held: all done after about "
+                    "{delay:g} s; only the purchases wait for each other",
+                    delay=DELAY,
+                ),
                 evidence=timeline(run),
             )
         )

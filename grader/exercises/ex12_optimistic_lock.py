@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ..authoring import Checks, DbEvent, Failure, Run, Runs, Scenario
+from ..authoring import Checks, DbEvent, Failure, Run, Runs, Scenario, t
 from .ex11_pessimistic_lock import (
     CASES,
     THINKING,
@@ -83,12 +83,18 @@ def retries(runs: Runs) -> Failure | None:
             for write in _lost(events):
                 if not _retried(run, pid, write.time):
                     return Failure(
-                        observed=f"{case(run)}: the UPDATE of {run.trace.who(pid)} changed no "
-                        "row (another buyer had written first), and it did not print 用户i重试 "
-                        "and read count and version again",
-                        expected="a buyer that lost the race to print 用户i重试 and try again, "
-                        "until it buys or finds no ticket left",
-                        evidence=("Its statements:", *statements(events)),
+                        observed=t(
+                            "{case}: the UPDATE of {process} changed no row (another buyer had "
+                            "written first), and it did not print 用户i重试 and read count and "
+                            "version again",
+                            case=case(run),
+                            process=run.trace.who(pid),
+                        ),
+                        expected=t(
+                            "a buyer that lost the race to print 用户i重试 and try again, until "
+                            "it buys or finds no ticket left"
+                        ),
+                        evidence=statements(events),
                     )
     return None
 
@@ -112,11 +118,16 @@ def no_lock_while_thinking(runs: Runs) -> Failure | None:
             held = _held_while_thinking(events)
             if held is not None:
                 return Failure(
-                    observed=f"{run.trace.who(pid)} kept a transaction open after "
-                    f"{held.what!r} while it thought",
-                    expected="no lock while thinking: read in autocommit mode, sleep, then one "
-                    "UPDATE ... AND version = ? committed at once",
-                    evidence=("Its statements:", *statements(events)),
+                    observed=t(
+                        "{process} kept a transaction open after {what!r} while it thought",
+                        process=run.trace.who(pid),
+                        what=held.what,
+                    ),
+                    expected=t(
+                        "no lock while thinking: read in autocommit mode, sleep, then one "
+                        "UPDATE ... AND version = ? committed at once"
+                    ),
+                    evidence=statements(events),
                 )
     return None
 
