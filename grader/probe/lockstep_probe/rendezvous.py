@@ -153,6 +153,13 @@ def thread_joining() -> None:
         meet["joining"] = 1
 
 
+def thread_begins(ident: int) -> None:
+    """A thread begins: an ident is reused once its thread has ended, so whatever the last
+    thread of that ident did at the rendezvous is not this one's."""
+    with meet_guard:
+        _settled_threads.discard(ident)
+
+
 def thread_settles(ident: int) -> None:
     """A thread showed another role, or ended without one: it is not held."""
     if _spec(threads=True) is None:

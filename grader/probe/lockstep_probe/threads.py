@@ -89,6 +89,7 @@ def instrument() -> None:
         ident = get_ident()
         library = is_library_thread(self)  # run() deletes _target when it is done
         roles.entered.pop(ident, None)  # an ident is reused once its thread has ended
+        rendezvous.thread_begins(ident)
         # Before the thread counts as started: start() returns only after this record.
         emit(
             THREAD,
