@@ -125,6 +125,9 @@ class Watch:
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     stop: threading.Event = field(default_factory=threading.Event)
     grading: threading.Thread | None = None
+    busy: bool = False
+    """A grading was started and its result not yet handled. Set and cleared by the main
+    thread only: the grading thread may still be alive when its result is handled."""
     again: bool = False
     """A save came while grading: grade once more when it ends."""
     fresh: bool = False
@@ -161,9 +164,10 @@ class Watch:
     # -- grading, one at a time, off the main thread ---------------------------------------
 
     def start_grading(self, chosen: Sequence[ExerciseInfo]) -> None:
-        if self.grading is not None and self.grading.is_alive():
+        if self.busy:
             self.again = True
             return
+        self.busy = True
         self.grading = threading.Thread(
             target=self._grade, args=(list(chosen),), name="lockstep-watch-grade"
         )
@@ -209,6 +213,7 @@ class Watch:
     # -- events ------------------------------------------------------------------------------
 
     def graded(self, outcome: GradeResult | str) -> None:
+        self.busy = False
         first_look = not self.results
         before = dict(self.results)
         if isinstance(outcome, GradeResult):

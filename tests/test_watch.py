@@ -8,6 +8,7 @@ import select
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grader.catalogue import load_catalogue
-from grader.results import CheckResult, ExerciseResult
-from grader.watch import changes, progress_bar
+from grader.catalogue import ExerciseInfo, load_catalogue
+from grader.results import CheckResult, ExerciseResult, GradeResult
+from grader.watch import Watch, changes, progress_bar
 
 pty = pytest.importorskip("pty")  # not on Windows
 
@@ -177,3 +178,28 @@ def test_progress_bar() -> None:
     """The bar fills in proportion to the exercises at full marks."""
     assert progress_bar(5, 10) == "[##########----------] 5 / 10 exercises at full marks"
     assert progress_bar(0, 10).startswith("[" + "-" * 20 + "]")
+
+
+
+def test_grades_the_next_exercise_while_the_last_grading_thread_is_still_ending(
+    tmp_path: Path,
+) -> None:
+    """The result of a grading can be handled before its thread has ended (the thread puts
+    the result, then returns): moving to the next exercise must still grade it, not wait for
+    a result that never comes."""
+    release = threading.Event()
+    graded: list[list[str]] = []
+
+    class Watched(Watch):
+        def _grade(self, chosen: list[ExerciseInfo]) -> None:
+            graded.append([exercise.id for exercise in chosen])
+            self.events.put(("graded", GradeResult("submission", (_result(),))))
+            release.wait(10)  # alive while the main thread handles what it put
+
+    watch = Watched(tmp_path, ["fork"])
+    watch.start_grading(watch.exercises)
+    _, first = watch.events.get(timeout=5)
+    watch.graded(first)
+    release.set()
+    assert watch.current is not None
+    assert graded[1:] == [[watch.current.id]]
