@@ -211,7 +211,7 @@ def hang(run: Run) -> Failure:
         stuck.insert(0, _could_not_end(last, bool(running)))
     stuck.extend(
         t(
-            "{process}: its stack could not be read (it ignores the grader's SIGUSR1, or is "
+            "{process}: its stack could not be read (it did not answer the grader's request for it, or is "
             "stopped)",
             process=who(run, pid),
         )
