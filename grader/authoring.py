@@ -14,7 +14,7 @@ from __future__ import annotations
 from .checking import Check, Checks, Failure, Judge, Location, Runs, each_run
 from .evidence import raised, timeline, who
 from .language import t
-from .probe.lockstep_probe.protocol import QueueArg, Rendezvous, ThreadSituation
+from .probe.lockstep_probe.protocol import Levers, QueueArg, Rendezvous, ThreadSituation
 from .runner import AS_PROGRAM, Call, Run, Scenario
 from .trace import CallResult, DbConnection, DbEvent, Line, ProcessInfo, ThreadInfo
 
@@ -28,6 +28,7 @@ __all__ = [
     "DbEvent",
     "Failure",
     "Judge",
+    "Levers",
     "Line",
     "Location",
     "ProcessInfo",

@@ -211,8 +211,8 @@ def hang(run: Run) -> Failure:
         stuck.insert(0, _could_not_end(last, bool(running)))
     stuck.extend(
         t(
-            "{process}: its stack could not be read (it did not answer the grader's request for it, or is "
-            "stopped)",
+            "{process}: its stack could not be read (it did not answer the grader's request "
+            "for it, or is stopped)",
             process=who(run, pid),
         )
         if pid in run.trace.processes and run.trace.processes[pid].seen_from_inside

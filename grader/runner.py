@@ -28,8 +28,6 @@ from . import sandbox as sandboxes
 from .probe.lockstep_probe.protocol import (
     Levers,
     QueueArg,
-    Rendezvous,
-    ThreadSituation,
     run_config,
 )
 from .sandbox import KEPT_OUTPUT, RunSandbox
@@ -78,42 +76,12 @@ class Scenario:
     calls: tuple[Call, ...]
     start_method: str | None = None
     deadline: float = 5.0
-    rendezvous: Rendezvous | None = None
-    """Hold the processes of these roles where they enter them, until all have started."""
-    slow: dict[str, float] = field(default_factory=dict)
-    """Seconds a process or thread of this role waits before each queue ``put`` (and after
-    each ``get`` of an item other than ``None``)."""
-    pause_after_release: dict[str, float] = field(default_factory=dict)
-    """Seconds this role waits right after releasing a ``multiprocessing`` lock."""
-    watch_globals: tuple[str, ...] = ()
-    """Module globals each child records (their ``repr``) when its role function is done."""
-    thread_rendezvous: Rendezvous | None = None
-    """Hold the threads of these roles where they enter them, until all have started
-    (``count`` may name an argument of the call: ``"threads"``)."""
-    pause_after_acquire: dict[str, float] = field(default_factory=dict)
-    """Seconds a thread of this role waits right after taking a ``threading`` lock."""
-    thread_situation: ThreadSituation = field(default_factory=ThreadSituation)
-    """Before the calls: the main thread renamed, helper threads kept alive through them."""
-    read_together: Rendezvous | None = None
-    """Hold a process of these roles that read the database outside its write lock until
-    ``count`` have read as often (or ended): a stale read then shows on every run."""
+    levers: Levers = field(default_factory=Levers)
+    """What the probe does to make a mistake show on every run (``protocol.Levers``)."""
     floor: float = 0.0
     """Seconds a right program must spend sleeping one after the other in this run: the delays
     the calls ask for and the pauses the levers add. No run can be faster (the benchmark's
     floor)."""
-
-    @property
-    def levers(self) -> Levers:
-        return Levers(
-            rendezvous=self.rendezvous,
-            thread_rendezvous=self.thread_rendezvous,
-            slow=self.slow,
-            pause_after_release=self.pause_after_release,
-            pause_after_acquire=self.pause_after_acquire,
-            watch_globals=self.watch_globals,
-            thread_situation=self.thread_situation,
-            read_together=self.read_together,
-        )
 
 
 @dataclass

@@ -180,7 +180,6 @@ def test_progress_bar() -> None:
     assert progress_bar(0, 10).startswith("[" + "-" * 20 + "]")
 
 
-
 def test_grades_the_next_exercise_while_the_last_grading_thread_is_still_ending(
     tmp_path: Path,
 ) -> None:

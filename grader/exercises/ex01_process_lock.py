@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import re
 
-from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, t, timeline, who
+from ..authoring import (
+    Call,
+    Checks,
+    Failure,
+    Levers,
+    Rendezvous,
+    Run,
+    Runs,
+    Scenario,
+    t,
+    timeline,
+    who,
+)
 
 N = 3
 FAIL_N = 3
@@ -28,8 +40,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "main",
             (Call("main", {"n": N, "delay": DELAY}),),
-            rendezvous=Rendezvous(("task",), N),
-            pause_after_release={"task": PAUSE},
+            levers=Levers(rendezvous=Rendezvous(("task",), N), pause_after_release={"task": PAUSE}),
             # The pause comes after a release, while the next child already holds the lock.
             floor=N * DELAY + PAUSE,
         ),
@@ -38,7 +49,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "fail",
             (Call("main", {"n": FAIL_N, "delay": DELAY, "fail": FAILING}),),
-            rendezvous=Rendezvous(("task",), FAIL_N, stagger=0.05),
+            levers=Levers(rendezvous=Rendezvous(("task",), FAIL_N, stagger=0.05)),
             floor=FAIL_N * DELAY,
         ),
     ]

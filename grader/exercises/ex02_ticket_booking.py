@@ -13,7 +13,19 @@ from __future__ import annotations
 import itertools
 import re
 
-from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, t, timeline, who
+from ..authoring import (
+    Call,
+    Checks,
+    Failure,
+    Levers,
+    Rendezvous,
+    Run,
+    Runs,
+    Scenario,
+    t,
+    timeline,
+    who,
+)
 
 DB = "tickets.json"
 DELAY = 0.1
@@ -37,7 +49,7 @@ def scenarios() -> list[Scenario]:
                 Call("main", {"buyers": buyers, "tickets": tickets, "db_path": DB, "delay": DELAY}),
                 Call("load", {"db_path": DB}),
             ),
-            rendezvous=Rendezvous(("task",), buyers),
+            levers=Levers(rendezvous=Rendezvous(("task",), buyers)),
             floor=DELAY + buyers * DELAY,  # the searches overlap; the bookings take turns
         )
         for name, (buyers, tickets) in CASES.items()

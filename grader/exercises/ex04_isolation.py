@@ -12,7 +12,19 @@ from __future__ import annotations
 import random
 import re
 
-from ..authoring import Call, CallResult, Checks, Failure, Run, Runs, Scenario, t, timeline, who
+from ..authoring import (
+    Call,
+    CallResult,
+    Checks,
+    Failure,
+    Levers,
+    Run,
+    Runs,
+    Scenario,
+    t,
+    timeline,
+    who,
+)
 from ..trace import QueueEvent
 
 PARENT_N = 100
@@ -27,7 +39,11 @@ checks = Checks()
 def scenarios() -> list[Scenario]:
     small, large = random.sample(range(PARENT_N + 1, 1_000_000), 2)
     return [
-        Scenario("small", (Call("main", {"value": small, "payload": 0}),), watch_globals=("n",)),
+        Scenario(
+            "small",
+            (Call("main", {"value": small, "payload": 0}),),
+            levers=Levers(watch_globals=("n",)),
+        ),
         Scenario("large", (Call("main", {"value": large, "payload": LARGE}),)),
     ]
 

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..authoring import Call, Checks, Failure, Rendezvous, Run, Runs, Scenario, t, timeline, who
+from ..authoring import (
+    Call,
+    Checks,
+    Failure,
+    Levers,
+    Rendezvous,
+    Run,
+    Runs,
+    Scenario,
+    t,
+    timeline,
+    who,
+)
 
 PRODUCER_DELAY = 0.01
 CONSUMER_DELAY = 0.1
@@ -31,10 +43,12 @@ def scenarios() -> list[Scenario]:
         Scenario(
             name,
             (Call("main", {"n": n, "food": food}),),
-            slow=SLOW[name],
-            # The consumer starts with the producer, not after it has put everything (spawn
-            # is slow to start).
-            rendezvous=Rendezvous(("producer", "consumer"), 2),
+            levers=Levers(
+                slow=SLOW[name],
+                # The consumer starts with the producer, not after it has put everything
+                # (spawn is slow to start).
+                rendezvous=Rendezvous(("producer", "consumer"), 2),
+            ),
             floor=n * sum(SLOW[name].values()),
         )
         for name, (n, food) in CASES.items()

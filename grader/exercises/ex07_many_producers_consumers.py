@@ -15,7 +15,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..authoring import Call, Checks, Failure, ProcessInfo, Run, Runs, Scenario, t, timeline, who
+from ..authoring import (
+    Call,
+    Checks,
+    Failure,
+    Levers,
+    ProcessInfo,
+    Run,
+    Runs,
+    Scenario,
+    t,
+    timeline,
+    who,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ checks = Checks()
 
 def scenarios() -> list[Scenario]:
     return [
-        Scenario(name, (case.call(),), slow=case.slow, floor=case.floor())
+        Scenario(name, (case.call(),), levers=Levers(slow=case.slow), floor=case.floor())
         for name, case in CASES.items()
     ]
 

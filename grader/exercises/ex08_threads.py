@@ -20,6 +20,7 @@ from ..authoring import (
     Call,
     Checks,
     Failure,
+    Levers,
     Location,
     Run,
     Runs,
@@ -55,7 +56,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "facts",
             (Call("thread_facts", {"a": A, "b": B}),),
-            thread_situation=ThreadSituation(MAIN_NAME, (HELPER,)),
+            levers=Levers(thread_situation=ThreadSituation(MAIN_NAME, (HELPER,))),
             floor=0.2,  # thread_facts' own delay for the task
         ),
         Scenario("daemon", (AS_PROGRAM,)),

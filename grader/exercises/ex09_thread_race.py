@@ -13,6 +13,7 @@ from ..authoring import (
     CallResult,
     Checks,
     Failure,
+    Levers,
     Rendezvous,
     Run,
     Runs,
@@ -32,7 +33,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "main",
             tuple(Call("main", {"threads": count, "delay": DELAY}) for count in CALLS),
-            thread_rendezvous=Rendezvous(("task",), "threads"),
+            levers=Levers(thread_rendezvous=Rendezvous(("task",), "threads")),
             floor=sum(CALLS) * DELAY,  # the lock lets one thread sleep at a time
         )
     ]

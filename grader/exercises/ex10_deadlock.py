@@ -17,6 +17,7 @@ from ..authoring import (
     Call,
     Checks,
     Failure,
+    Levers,
     Line,
     Rendezvous,
     Run,
@@ -44,8 +45,9 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "main",
             (Call("main", {"names": list(NAMES), "delay": DELAY}),),
-            thread_rendezvous=Rendezvous(tuple(EATERS)),
-            pause_after_acquire={"eat1": PAUSE},
+            levers=Levers(
+                thread_rendezvous=Rendezvous(tuple(EATERS)), pause_after_acquire={"eat1": PAUSE}
+            ),
             # One eater at a time: eat1 sleeps once and pauses after each of its two locks,
             # eat2 sleeps twice.
             floor=len(NAMES) * (3 * DELAY + 2 * PAUSE),

@@ -14,7 +14,19 @@ from __future__ import annotations
 
 import itertools
 
-from ..authoring import Call, Checks, DbEvent, Failure, Rendezvous, Run, Runs, Scenario, t, timeline
+from ..authoring import (
+    Call,
+    Checks,
+    DbEvent,
+    Failure,
+    Levers,
+    Rendezvous,
+    Run,
+    Runs,
+    Scenario,
+    t,
+    timeline,
+)
 from .ex02_ticket_booking import _wrong_buyers, results, searches
 
 DB = "tickets.db"
@@ -45,8 +57,10 @@ def scenario(name: str, buyers: int, tickets: int, **extra: int) -> Scenario:
             ),
             Call("search", {"i": 0, "db_path": DB, "delay": 0}),
         ),
-        rendezvous=Rendezvous(("task",), buyers),
-        read_together=Rendezvous(("task",), buyers, timeout=2.0),
+        levers=Levers(
+            rendezvous=Rendezvous(("task",), buyers),
+            read_together=Rendezvous(("task",), buyers, timeout=2.0),
+        ),
         floor=DELAY + buyers * DELAY,  # the searches overlap; the purchases take turns
     )
 
