@@ -93,3 +93,32 @@ def test_unknown_kinds_are_counted_not_read(tmp_path: Path) -> None:
     trace = parse_trace(records, 0)
     assert [line.text for line in trace.lines] == ["进程1来了"]
     assert trace.unknown == 1
+
+
+def test_a_daemon_child_stopped_before_it_recorded_anything_is_known_as_a_daemon(
+    tmp_path: Path,
+) -> None:
+    """The parent's record of a start says whether the child is a daemon: a daemon consumer
+    still starting (spawn, a busy machine) when the program ended and stopped it is a daemon,
+    not a process that did not stop by itself (a right JoinableQueue program lost 3 points)."""
+    from grader.trace import parse_trace
+
+    records = tmp_path / "records.jsonl"
+    lines = [
+        {"k": protocol.PROC, "pid": 7, "t": 1, "tid": 1},
+        {
+            "k": protocol.STARTED,
+            "pid": 7,
+            "t": 2,
+            "child": 8,
+            "name": "Process-1",
+            "cls": "Process",
+            "daemon": True,
+            "library": False,
+            "target": "consumer",
+        },
+    ]
+    records.write_text("\n".join(json.dumps(r) for r in lines), encoding="utf-8")
+    consumer = parse_trace(records, 0).processes[8]
+    assert consumer.daemon
+    assert consumer.role == "consumer"

@@ -99,6 +99,7 @@ def _started(trace: Trace, record: Record, pid: int, when: float) -> None:
     info.cls = info.cls or record.get("cls")
     info.static_role = info.static_role or record.get("target")
     info.mp_parent = info.mp_parent or pid
+    info.daemon = info.daemon or bool(record.get("daemon"))
 
 
 def _exit(trace: Trace, record: Record, pid: int, when: float) -> None:

@@ -122,6 +122,7 @@ def instrument() -> None:
             child=self.pid,
             name=self.name,
             cls=type(self).__name__,
+            daemon=bool(self.daemon),  # known even if the child is stopped before it records
             library=library,
             target=target,
         )

@@ -117,6 +117,7 @@ if TYPE_CHECKING:
         child: int
         name: str
         cls: str
+        daemon: bool
         library: bool
         target: str | None
 
