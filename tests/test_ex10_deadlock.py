@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.conftest import GradeVariant, message_of
+import dataclasses
+from pathlib import Path
+
+from grader.catalogue import find_exercise
+from grader.exercises import ex10_deadlock
+from grader.probe.lockstep_probe.protocol import Levers, Rendezvous
+from grader.runner import run
+from tests.conftest import GradeVariant, message_of, submission_of
 
 EXERCISE = "ex10_deadlock"
 
@@ -57,3 +64,18 @@ def test_a_grab_line_must_follow_the_lock_it_names(grade_variant: GradeVariant) 
     message = message_of(grade_variant(EXERCISE, "grab_line_before_taking"), "held_both")
     assert "-eat2 (Thread-" in message
     assert "抢到了叉子 without holding fork_lock" in message
+
+
+def test_waiting_in_futures_wait_lets_the_held_threads_go(tmp_path: Path) -> None:
+    """A main that waits for its pool's eaters with concurrent.futures.wait() is waiting for
+    them, as join() is: the eaters held at the common start go as soon as all have arrived,
+    even where the rendezvous is not told how many to expect (held 30 s otherwise: the run
+    would end at its deadline)."""
+    exercise = find_exercise(EXERCISE)
+    (scenario,) = ex10_deadlock.scenarios()
+    unknown_count = Rendezvous(tuple(ex10_deadlock.EATERS), timeout=30.0)
+    scenario = dataclasses.replace(scenario, levers=Levers(thread_rendezvous=unknown_count))
+    folder = submission_of(tmp_path / "submission", EXERCISE, "pool_wait_rlock")
+    result = run(scenario, folder, EXERCISE, [f.to_json() for f in exercise.api])
+    assert not result.timed_out, result.output
+    assert [call.ended is not None for call in result.trace.calls] == [True]

@@ -46,7 +46,9 @@ def scenarios() -> list[Scenario]:
             "main",
             (Call("main", {"names": list(NAMES), "delay": DELAY}),),
             levers=Levers(
-                thread_rendezvous=Rendezvous(tuple(EATERS)), pause_after_acquire={"eat1": PAUSE}
+                # An eat1 and an eat2 per name, however main waits for them.
+                thread_rendezvous=Rendezvous(tuple(EATERS), 2 * len(NAMES)),
+                pause_after_acquire={"eat1": PAUSE},
             ),
             # One eater at a time: eat1 sleeps once and pauses after each of its two locks,
             # eat2 sleeps twice.

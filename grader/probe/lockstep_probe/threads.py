@@ -62,17 +62,30 @@ def _thread_role(role: str) -> None:
 
 
 def _instrument_futures() -> None:
-    """Waiting for a pool's result is waiting for its thread, as ``join()`` is: a starter that
-    waits for each task before submitting the next lets the held ones go at once."""
-    from concurrent.futures import Future
+    """Waiting for a pool's results is waiting for its threads, as ``join()`` is: a starter
+    that waits for each task before submitting the next lets the held ones go at once, and
+    one waiting in ``wait()`` or ``as_completed()`` for all of them lets them go together."""
+    import concurrent.futures as futures
+    import functools
+    from concurrent.futures import _base
 
-    original_result = Future.result
+    original_result = futures.Future.result
 
     def result(self: Any, timeout: float | None = None) -> Any:
         rendezvous.thread_joining()
         return original_result(self, timeout)
 
-    Future.result = result  # type: ignore[method-assign]
+    futures.Future.result = result  # type: ignore[method-assign]
+    for name in ("wait", "as_completed"):
+        original = getattr(_base, name)
+
+        @functools.wraps(original)
+        def waiting(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            rendezvous.thread_joining()
+            return _original(*args, **kwargs)
+
+        setattr(_base, name, waiting)
+        setattr(futures, name, waiting)
 
 
 def instrument() -> None:
