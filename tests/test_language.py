@@ -3,9 +3,7 @@ comes from --lang or the locale."""
 
 from __future__ import annotations
 
-import ast
 import re
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 
 from grader import language
 from grader.catalogue import load_catalogue
+from grader.instructor import messages
 
 GRADER = Path(language.__file__).parent
 KIT = GRADER.parent
@@ -21,45 +20,13 @@ CODE_TABLE = language.TRANSLATIONS / "messages.zh.toml"
 EXERCISES_TABLE = language.TRANSLATIONS / "exercises.zh.toml"
 
 
-def _literal(node: ast.expr, constants: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name):
-        return constants.get(node.id)
-    return None
-
-
 def templates() -> dict[str, str]:
-    """Every template the grader passes to ``t(...)`` (a string literal, or a module constant
-    holding one), with where it is: what Babel's extraction would find."""
-    found: dict[str, str] = {}
-    for path in sorted(GRADER.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = {
-            target.id: node.value.value
-            for node in tree.body
-            if isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-            for target in node.targets
-            if isinstance(target, ast.Name)
-        }
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-                continue
-            if node.func.id != "t" or not node.args:
-                continue
-            first = node.args[0]
-            options = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]
-            for option in options:
-                text = _literal(option, constants)
-                assert text is not None, f"{path}:{node.lineno}: t() of a non-literal"
-                found.setdefault(text, f"{path.relative_to(KIT)}:{node.lineno}")
-    return found
+    """Every template the grader passes to ``t(...)``, with where it is."""
+    found = messages.templates(GRADER.rglob("*.py"))
+    return {text: f"{path.relative_to(KIT)}:{line}" for text, (path, line) in found.items()}
 
 
-def fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+fields = messages.fields
 
 
 def test_every_template_has_chinese_with_the_same_fields() -> None:

@@ -8,8 +8,8 @@ not at full marks under every start method; the stub earns a point; a check has 
 fails when a generated file (the README's table, the workflow) is stale.
 
 A fixture says what it is for in its first line (``# expect: fails a, b`` or ``# expect: full
-marks``); those declarations are trusted here (the fixture tests hold them true), and only the
-fixtures without one are graded, under the first start method.
+marks``). Every fixture is graded here as a student's file is: a check counts as failable when
+a fixture fails it, and a fixture that does not score what it declares is named.
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .. import language
 from ..catalogue import CATALOGUE_PATH, ExerciseInfo, load_catalogue, select
 from ..formats.project import KIT_ROOT
 from ..formats.workflow import WORKFLOW_PATH, render_workflow
-from ..grading import DEFAULT_JOBS, grade
+from ..grading import DEFAULT_JOBS, definition_of, grade
 from ..maintainer.stress import Expectation, Submission, submissions
+from . import messages
+from .docs import COMMAND as DOCS_COMMAND
 from .docs import README, exercise_table, with_table
 from .new import PLACEHOLDER
 from .new import paths as new_paths
@@ -94,11 +97,51 @@ def chinese_problems(raw_exercises: list[dict[str, object]]) -> dict[str, list[s
     return problems
 
 
+def module_problems(exercise: ExerciseInfo) -> list[str]:
+    """The grader module does not import, or its checks and the catalogue's differ (grading it
+    would end in a KeyError)."""
+    module = f"grader/exercises/{exercise.id}.py"
+    try:
+        coded = [check.name for check in definition_of(exercise).checks.all]
+    except Exception as error:  # any import error is the instructor's to see
+        return [f"{module} does not import: {type(error).__name__}: {error}"]
+    catalogued = [check.name for check in exercise.checks]
+    problems = [
+        f"check {name} is in the catalogue but {module} registers no check of that name"
+        for name in catalogued
+        if name not in coded
+    ]
+    problems += [
+        f"{module} registers check {name}, which has no [[exercise.check]] in the catalogue"
+        for name in coded
+        if name not in catalogued
+    ]
+    return problems
+
+
+def untranslated(exercise: ExerciseInfo) -> list[str]:
+    """The messages of the exercise's grader module with no Chinese where the kit has it."""
+    table = language.table("zh")
+    module = KIT_ROOT / "grader" / "exercises" / f"{exercise.id}.py"
+    if not table or not module.is_file():
+        return []
+    try:
+        found = messages.templates([module])
+    except (SyntaxError, ValueError) as error:
+        return [str(error)]
+    return [
+        f"{path.relative_to(KIT_ROOT)}:{line}: the message {text!r} has no Chinese in "
+        f"grader/translations/ (add it to {new_paths(exercise.id)['translations'].name})"
+        for text, (path, line) in found.items()
+        if text not in table
+    ]
+
+
 def stale_files() -> list[str]:
     stale = []
     readme = README.read_text(encoding="utf-8")
     if readme != with_table(readme, exercise_table(load_catalogue())):
-        stale.append("README.md's exercise table is stale: run `python -m grader.docs`")
+        stale.append(f"README.md's exercise table is stale: run `{DOCS_COMMAND}`")
     workflow = KIT_ROOT / WORKFLOW_PATH
     if not workflow.is_file() or workflow.read_text(encoding="utf-8") != render_workflow():
         stale.append(
@@ -117,6 +160,7 @@ def check_kit(exercises: Sequence[ExerciseInfo], jobs: int | None = None) -> dic
     for exercise in exercises:
         problems[exercise.id] += catalogue_problems(exercise, raw_by_id[exercise.id])
         problems[exercise.id] += chinese.get(exercise.id, [])
+        problems[exercise.id] += untranslated(exercise)
         for path in placeholder_files(exercise):
             problems[exercise.id].append(
                 f"{path.relative_to(KIT_ROOT)} still has {PLACEHOLDER} placeholders to fill"
@@ -124,6 +168,14 @@ def check_kit(exercises: Sequence[ExerciseInfo], jobs: int | None = None) -> dic
         stub = KIT_ROOT / "exercises" / exercise.filename
         if not stub.is_file() or "# TODO" not in stub.read_text(encoding="utf-8"):
             problems[exercise.id].append(f"the stub {stub.relative_to(KIT_ROOT)} has no # TODO")
+    mismatched = set()
+    for exercise in exercises:
+        found = module_problems(exercise)
+        problems[exercise.id] += found
+        if found:
+            mismatched.add(exercise.id)
+    # Grading an exercise whose module and catalogue disagree would end in a KeyError.
+    exercises = [e for e in exercises if e.id not in mismatched]
     jobs = jobs or DEFAULT_JOBS
     solutions = grade(KIT_ROOT / "solutions", exercises, jobs=jobs)
     stubs = grade(KIT_ROOT / "exercises", exercises, jobs=jobs)
@@ -142,8 +194,9 @@ def check_kit(exercises: Sequence[ExerciseInfo], jobs: int | None = None) -> dic
                 f"the stub earns points on {', '.join(earned)}: give those checks "
                 "`requires` in the catalogue, or make the stub show the bug"
             )
-    failed_by = _failing_fixtures(exercises, jobs)
+    failed_by, contradicted = _failing_fixtures(exercises, jobs)
     for exercise in exercises:
+        problems[exercise.id] += contradicted.get(exercise.id, [])
         for check in exercise.checks:
             if not failed_by.get((exercise.id, check.name)):
                 problems[exercise.id].append(
@@ -158,37 +211,39 @@ def check_kit(exercises: Sequence[ExerciseInfo], jobs: int | None = None) -> dic
 
 def _failing_fixtures(
     exercises: Sequence[ExerciseInfo], jobs: int | None
-) -> dict[tuple[str, str], list[str]]:
-    """(exercise, check) -> the fixtures that fail it: declared, or graded when undeclared."""
+) -> tuple[dict[tuple[str, str], list[str]], dict[str, list[str]]]:
+    """(exercise, check) -> the fixtures that fail it, each graded as a student's file is
+    (under every start method of the exercise); and, by exercise, the fixtures whose grading
+    contradicts what their first line declares."""
     wanted = {e.id for e in exercises}
     found, _ = submissions()
-    failed_by: dict[tuple[str, str], list[str]] = {}
-    undeclared = []
-    for found_one in found:
-        submission = found_one
-        if submission.exercise.id not in wanted or submission.name == "solution":
-            continue
-        declared = declared_failures(submission.path)
-        if declared is None:
-            undeclared.append(submission)
-            continue
-        for name in declared:
-            failed_by.setdefault((submission.exercise.id, name), []).append(submission.name)
+    chosen = [s for s in found if s.exercise.id in wanted and s.name != "solution"]
 
-    def graded(submission: Submission) -> tuple[Submission, set[str]]:
+    def graded(submission: Submission) -> tuple[Submission, dict[str, str]]:
         exercise, path = submission.exercise, submission.path
         with tempfile.TemporaryDirectory(prefix="lockstep-check-") as folder:
             shutil.copy(path, Path(folder) / exercise.filename)
-            methods = list(exercise.start_methods[:1]) or None
-            result = grade(Path(folder), [exercise], start_methods=methods).exercises[0]
-        return submission, {c.name for c in result.checks if c.status != "passed"}
+            result = grade(Path(folder), [exercise]).exercises[0]
+        return submission, {c.name: c.status for c in result.checks}
 
+    failed_by: dict[tuple[str, str], list[str]] = {}
+    contradicted: dict[str, list[str]] = {}
     with ThreadPoolExecutor(max_workers=jobs or 2) as pool:
-        for submission, failed in pool.map(graded, undeclared):
-            for name in failed:
-                key = (submission.exercise.id, name)
-                failed_by.setdefault(key, []).append(submission.name)
-    return failed_by
+        for submission, statuses in pool.map(graded, chosen):
+            exercise = submission.exercise.id
+            for name, status in statuses.items():
+                if status != "passed":
+                    failed_by.setdefault((exercise, name), []).append(submission.name)
+            expected = Expectation.of(submission.path)
+            wrong = expected.contradicted({n: {s} for n, s in statuses.items()}) if expected else []
+            if wrong:
+                got = ", ".join(f"{n} {statuses.get(n, 'missing')}" for n in wrong)
+                contradicted.setdefault(exercise, []).append(
+                    f"the fixture {submission.path.relative_to(KIT_ROOT)} does not score what "
+                    f"its first line declares: {got} (a check that fails only because a check "
+                    "it `requires` fails is failed too: declare it, or drop `only`)"
+                )
+    return failed_by, contradicted
 
 
 def main(argv: Sequence[str] | None = None) -> int:

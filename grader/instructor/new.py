@@ -42,6 +42,9 @@ points = 10
 summary = "{placeholder}: Each task i in 1..n prints 任务i完成 once, from its own child process."
 hint = "{placeholder}: a first hint that names the idea, not the code."
 hint2 = "{placeholder}: a second, more direct hint."
+summary_zh = "{placeholder}：用中文写同一个检查。"
+hint_zh = "{placeholder}：第一条提示。"
+hint2_zh = "{placeholder}：第二条，更直接的提示。"
 """
 
 STUB = '''"""Exercise {number}: {placeholder} the topic (中文主题).
@@ -124,7 +127,7 @@ from __future__ import annotations
 
 import re
 
-from ..authoring import Call, Checks, Failure, Runs, Scenario, timeline
+from ..authoring import Call, Checks, Failure, Runs, Scenario, t, timeline
 
 CASES = {{"three": 3, "five": 5}}
 """Scenario name: the n main is called with (more than one, so nothing right by accident)."""
@@ -151,14 +154,28 @@ def each_task_once(runs: Runs) -> Failure | None:
         wanted = list(range(1, n + 1))
         if [i for i, _ in done] != wanted or not {{pid for _, pid in done}} <= children:
             return Failure(
-                observed=f"main(n={{n}}) printed 任务i完成 for "
-                f"{{', '.join(str(i) for i, _ in done) or 'no task'}}",
-                expected=f"任务i完成 once for every i in 1..{{n}}, each from a child process "
-                "running task",
+                observed=t(
+                    "main(n={{n}}) printed 任务i完成 for: {{tasks}}",
+                    n=n,
+                    tasks=", ".join(str(i) for i, _ in done) or "-",
+                ),
+                expected=t(
+                    "任务i完成 once for every i in 1..{{n}}, each from a child process running task",
+                    n=n,
+                ),
                 evidence=timeline(run),
             )
     return None
 '''
+
+TRANSLATIONS = """# Chinese (中文) for the messages of grader/exercises/{id}.py: each key is the whole
+# English template the module passes to t("...", field=value); fields in {{braces}} stay as they
+# are. `nox -s check` names a message without its Chinese.
+
+["{id}"]
+"main(n={{n}}) printed 任务i完成 for: {{tasks}}" = "main(n={{n}}) 打印了这些任务的 任务i完成：{{tasks}}"
+"任务i完成 once for every i in 1..{{n}}, each from a child process running task" = "1..{{n}} 里的每个 i 都打印一次 任务i完成，各自来自运行 task 的子进程"
+"""
 
 TEST = '''"""{id}: {placeholder} the behaviour these tests pin down."""
 
@@ -194,6 +211,7 @@ def paths(exercise_id: str, root: Path = KIT_ROOT) -> dict[str, Path]:
         "grader module": root / "grader" / "exercises" / f"{exercise_id}.py",
         "first mistake": root / "tests" / "fixtures" / exercise_id / f"{FIRST_MISTAKE}.py",
         "test file": root / "tests" / f"test_{exercise_id}.py",
+        "translations": root / "grader" / "translations" / f"{exercise_id}.zh.toml",
     }
 
 
@@ -232,7 +250,11 @@ def create(exercise_id: str, root: Path = KIT_ROOT) -> list[Path]:
         file.write(CATALOGUE_ENTRY.format(**fields))
     load_catalogue.cache_clear()
     texts = dict(
-        zip(paths(exercise_id, root), (STUB, SOLUTION, GRADER_MODULE, FIXTURE, TEST), strict=True)
+        zip(
+            paths(exercise_id, root),
+            (STUB, SOLUTION, GRADER_MODULE, FIXTURE, TEST, TRANSLATIONS),
+            strict=True,
+        )
     )
     written = [catalogue]
     for what, path in paths(exercise_id, root).items():
@@ -259,8 +281,11 @@ def main(argv: Sequence[str]) -> int:
         print(f"wrote {path.relative_to(KIT_ROOT)}")
     print(
         f"Next: replace every {PLACEHOLDER} (the catalogue entry, the docstrings), write the "
-        "exercise's real api, scenarios and checks, one fixture per check, then run "
-        "`python -m grader.docs`, `python -m grader.formats.workflow > "
-        ".github/workflows/classroom.yml` and `nox -s check`. Guide: docs/authoring.md."
+        "exercise's real api, scenarios and checks (messages through t(), their Chinese in "
+        f"grader/translations/{args.id}.zh.toml), one fixture per check, what the stub must "
+        "fail in STUB_FAILS of tests/test_fixtures.py, then run "
+        "`python -m grader.instructor.docs`, `python -m grader.formats.workflow > "
+        f".github/workflows/classroom.yml` and `nox -s check -- {args.id[2:4]}`. "
+        "Guide: docs/authoring.md."
     )
     return 0
