@@ -208,7 +208,8 @@ def hang(run: Run) -> Failure:
     if calls_done:
         last = run.trace.calls[-1]
         running = [th for th in run.trace.student_threads() if th.ended is None and not th.daemon]
-        stuck.insert(0, _could_not_end(last, bool(running)))
+        children = [p for p in run.trace.children() if p.ended is None]
+        stuck.insert(0, _could_not_end(last, bool(running), bool(children)))
     stuck.extend(
         t(
             "{process}: its stack could not be read (it did not answer the grader's request "
@@ -238,9 +239,19 @@ def hang(run: Run) -> Failure:
     )
 
 
-def _could_not_end(last: CallResult, threads_running: bool) -> str:
+def _could_not_end(last: CallResult, threads_running: bool, children_running: bool) -> str:
     """Every call ended, yet the program did not: what Python was waiting for at exit."""
     fields = {"call": last.signature() if last.script else last.function + "()"}
+    if not threads_running and not children_running:
+        if last.error is not None:
+            return t(
+                "{call} raised {error}, and the program had not ended when the time was up",
+                error=exception(last)[0],
+                **fields,
+            )
+        return t(
+            "{call} had returned, and the program had not ended when the time was up", **fields
+        )
     if last.error is not None:
         fields["error"] = exception(last)[0]
         if threads_running:

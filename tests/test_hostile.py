@@ -135,12 +135,12 @@ DOES_NOT_LOAD = [
 
 @pytest.mark.parametrize(("variant", "message"), DOES_NOT_LOAD)
 def test_does_not_load(grade_hostile: GradeHostile, variant: str, message: str) -> None:
-    """A module that cannot be loaded is an error on every check, with its cause, at once."""
-    result, took = grade_hostile((EX01, variant))
+    """A module that cannot be loaded is an error on every check, with its cause: no scenario
+    is run to its deadline (that would be a timeout). How fast that is, is a benchmark's."""
+    result, _ = grade_hostile((EX01, variant))
     assert {c.status for c in result.checks} == {"error"}
     assert re.search(message, result.checks[0].message), result.checks[0].message
     assert result.score == 0
-    assert took < 4.0  # no deadline waited for (the shortest is 4 s), even on a busy machine
 
 
 def test_wrong_return_type(grade_hostile: GradeHostile) -> None:

@@ -86,6 +86,21 @@ def _case(run: Run) -> str:
     return f"main(buyers={buyers}, tickets={tickets})"
 
 
+def successes(case: str, winners: list[int]) -> str:
+    """``main(buyers=3, tickets=2): 3 buyers printed 抢票成功 (用户1, 用户2, 用户3)``."""
+    if not winners:
+        return t("{case}: 0 buyers printed 抢票成功 (nobody)", case=case)
+    named = ", ".join(f"用户{i}" for i in winners)
+    if len(winners) == 1:
+        return t("{case}: one buyer printed 抢票成功 ({winners})", case=case, winners=named)
+    return t(
+        "{case}: {count} buyers printed 抢票成功 ({winners})",
+        case=case,
+        count=len(winners),
+        winners=named,
+    )
+
+
 @checks("never_oversold", *CASES)
 def never_oversold(runs: Runs) -> Failure | None:
     for name, run in runs.items():
@@ -93,18 +108,8 @@ def never_oversold(runs: Runs) -> Failure | None:
         wanted = min(tickets, buyers)
         winners = [i for _, i, bought in results(run) if bought]
         if len(winners) != wanted:
-            observed = (
-                t(
-                    "{case}: {count} buyers printed 抢票成功 ({winners})",
-                    case=_case(run),
-                    count=len(winners),
-                    winners=", ".join(f"用户{i}" for i in winners),
-                )
-                if winners
-                else t("{case}: 0 buyers printed 抢票成功 (nobody)", case=_case(run))
-            )
             return Failure(
-                observed=observed,
+                observed=successes(_case(run), winners),
                 expected=t(
                     "exactly {wanted} successes: {tickets} tickets for {buyers} buyers, each "
                     "sold once",

@@ -28,6 +28,7 @@ from ..formats.project import KIT_ROOT
 from ..formats.workflow import WORKFLOW_PATH, render_workflow
 from ..grading import DEFAULT_JOBS, definition_of, grade
 from ..maintainer.stress import Expectation, Submission, submissions
+from ..results import ExerciseResult
 from . import messages
 from .docs import COMMAND as DOCS_COMMAND
 from .docs import README, exercise_table, with_table
@@ -219,17 +220,17 @@ def _failing_fixtures(
     found, _ = submissions()
     chosen = [s for s in found if s.exercise.id in wanted and s.name != "solution"]
 
-    def graded(submission: Submission) -> tuple[Submission, dict[str, str]]:
+    def graded(submission: Submission) -> tuple[Submission, ExerciseResult]:
         exercise, path = submission.exercise, submission.path
         with tempfile.TemporaryDirectory(prefix="lockstep-check-") as folder:
             shutil.copy(path, Path(folder) / exercise.filename)
-            result = grade(Path(folder), [exercise]).exercises[0]
-        return submission, {c.name: c.status for c in result.checks}
+            return submission, grade(Path(folder), [exercise]).exercises[0]
 
     failed_by: dict[tuple[str, str], list[str]] = {}
     contradicted: dict[str, list[str]] = {}
     with ThreadPoolExecutor(max_workers=jobs or 2) as pool:
-        for submission, statuses in pool.map(graded, chosen):
+        for submission, result in pool.map(graded, chosen):
+            statuses = {c.name: c.status for c in result.checks}
             exercise = submission.exercise.id
             for name, status in statuses.items():
                 if status != "passed":
@@ -238,10 +239,12 @@ def _failing_fixtures(
             wrong = expected.contradicted({n: {s} for n, s in statuses.items()}) if expected else []
             if wrong:
                 got = ", ".join(f"{n} {statuses.get(n, 'missing')}" for n in wrong)
+                first = next((c.message for c in result.checks if c.name in wrong), "")
                 contradicted.setdefault(exercise, []).append(
                     f"the fixture {submission.path.relative_to(KIT_ROOT)} does not score what "
                     f"its first line declares: {got} (a check that fails only because a check "
                     "it `requires` fails is failed too: declare it, or drop `only`)"
+                    + "".join(f"\n    {line}" for line in first.strip().splitlines()[:12])
                 )
     return failed_by, contradicted
 
