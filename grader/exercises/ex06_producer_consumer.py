@@ -18,6 +18,7 @@ from ..authoring import (
     Checks,
     Failure,
     Levers,
+    ProcessInfo,
     Rendezvous,
     Run,
     Runs,
@@ -108,21 +109,51 @@ def never_none(run: Run) -> Failure | None:
     return None
 
 
+def still_running(run: Run, consumer: ProcessInfo) -> str:
+    """What to say of a consumer that never ended and was never collected."""
+    if consumer.daemon:
+        return t(
+            "{process} was still running when the program ended (a daemon is stopped with the "
+            "program)",
+            process=who(run, consumer.pid),
+        )
+    return t("{process} was still running when the run was stopped", process=who(run, consumer.pid))
+
+
 @checks.each("consumer_stops_itself", *CASES)
 def consumer_stops_itself(run: Run) -> Failure | None:
     consumers = run.trace.children("consumer")
     if not consumers:
         return Failure(observed=t("no process ran consumer"), expected=t("one consumer process"))
+    expected = t("the consumer to leave its loop at the sentinel and exit with code 0")
     for consumer in consumers:
-        if consumer.ended is None or consumer.exit_code != 0:
-            code = consumer.collected_code if consumer.ended is None else consumer.exit_code
+        code = consumer.collected_code if consumer.ended is None else consumer.exit_code
+        if consumer.ended is None and code is None:
+            return Failure(observed=still_running(run, consumer), expected=expected)
+        if consumer.ended is None or code != 0:
             return Failure(
                 observed=t(
                     "{process} did not end by itself (its exit code was {code})",
                     process=who(run, consumer.pid),
                     code=code,
                 ),
-                expected=t("the consumer to leave its loop at the sentinel and exit with code 0"),
+                expected=expected,
+            )
+        taken = [e.item for e in run.trace.queue if e.action == "get" and e.pid == consumer.pid]
+        if not taken or taken[-1] != "None":
+            return Failure(
+                observed=t(
+                    "{process} ended without getting the sentinel: the last thing it took off "
+                    "the queue was {item}",
+                    process=who(run, consumer.pid),
+                    item=taken[-1] if taken else "-",
+                ),
+                expected=t(
+                    "main to send None once the producer has finished, and the consumer to stop "
+                    "when it gets it (an empty-looking queue or a timeout does not mean that "
+                    "production is over)"
+                ),
+                evidence=timeline(run),
             )
     return None
 

@@ -28,6 +28,7 @@ from ..authoring import (
     timeline,
     who,
 )
+from .ex06_producer_consumer import still_running
 
 
 @dataclass(frozen=True)
@@ -277,8 +278,21 @@ def consumers_stop(runs: Runs) -> Failure | None:
                         evidence=timeline(run),
                     )
                 continue
+            code = consumer.collected_code if consumer.ended is None else consumer.exit_code
+            if consumer.ended is None and code is None:
+                return Failure(
+                    observed=t(
+                        "{call}: {process}",
+                        call=main_call(run),
+                        process=still_running(run, consumer),
+                    ),
+                    expected=t(
+                        "each consumer to leave its loop by itself and exit with code 0 (or, as "
+                        "a daemon, to be left waiting once everything is done)"
+                    ),
+                    evidence=timeline(run),
+                )
             if consumer.ended is None or consumer.exit_code != 0:
-                code = consumer.collected_code if consumer.ended is None else consumer.exit_code
                 return Failure(
                     observed=t(
                         "{call}: {process} did not stop by itself (its exit code was {code})",

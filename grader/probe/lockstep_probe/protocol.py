@@ -20,7 +20,7 @@ CHILD = "child"
 """A ``multiprocessing`` child begins (``ppid``, ``parent``, ``name``, ``cls``, ``daemon``;
 ``library`` for one ``multiprocessing`` starts for itself, a Manager's server)."""
 STARTED = "started"
-"""A parent started a child (``child``, ``name``, ``cls``)."""
+"""A parent started a child (``child``, ``name``, ``cls``, ``daemon``)."""
 EXIT = "exit"
 """A child's ``run()`` is over and its streams flushed; it exits with ``code``. ``unflushed``:
 by stream (``out``, ``err``), how many of the lines it recorded last may not have been
