@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc()
         outputs.write_fault(str(args.submission), chosen, traceback.format_exc())
         return EXIT_USAGE
-    print(render(result, verbose=not args.quiet))
+    print(render(result, verbose=not args.quiet, all_hints=args.hints))
     if args.json:
         result.write_json(args.json)
     outputs.write(result)

@@ -50,6 +50,9 @@ def child_errors(run: Run) -> list[str]:
     failed alike on one line."""
     failed: dict[tuple[str, str, int | None], list[int]] = {}
     lost_lock = False
+    # Children still alive when a call returned: it did not join them.
+    left_running = {pid for call in run.trace.calls for pid in call.live_after}
+    unjoined = False
     written: dict[int, list[str]] = {}
     for line in run.trace.lines:
         if line.stream == "err":
@@ -60,7 +63,9 @@ def child_errors(run: Run) -> list[str]:
             continue
         code = child.collected_code if child.collected_code is not None else child.exit_code
         failed.setdefault((_kind(child), errors[-1].strip(), code), []).append(child.pid)
-        lost_lock = lost_lock or any("SemLock._rebuild" in text for text in errors)
+        if any("SemLock._rebuild" in text for text in errors):
+            lost_lock = True
+            unjoined = unjoined or child.pid in left_running
     found = []
     for (role, error, code), pids in failed.items():
         fields = {"role": role, "pids": ", ".join(map(str, sorted(pids))), "error": error}
@@ -84,11 +89,19 @@ def child_errors(run: Run) -> list[str]:
                     code=code,
                 )
             )
-    if lost_lock:
+    if lost_lock and unjoined:
         found.append(
             t(
                 "(under spawn and forkserver a child loads its arguments after start(), and the "
                 "lock was already gone: main had returned without joining its children)"
+            )
+        )
+    elif lost_lock:
+        found.append(
+            t(
+                "(under spawn and forkserver a child loads its arguments after start(), and by "
+                "then the lock it was given no longer existed in the parent: keep one lock in a "
+                "variable of main, give it to every child, and join them before main returns)"
             )
         )
     return found

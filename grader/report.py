@@ -55,7 +55,7 @@ def failure_text(exercise: ExerciseResult, check: CheckResult) -> list[str]:
     ]
 
 
-def render(result: GradeResult, *, verbose: bool = True) -> str:
+def render(result: GradeResult, *, verbose: bool = True, all_hints: bool = False) -> str:
     lines = [t("Lockstep: grading {submission}", submission=result.submission), ""]
     for exercise in result.exercises:
         lines += exercise_rows(exercise)
@@ -67,5 +67,6 @@ def render(result: GradeResult, *, verbose: bool = True) -> str:
         lines += ["", heading, "-" * width(heading)]
         for exercise, check in failures:
             lines += [*failure_text(exercise, check), ""]
-        lines.append(t("Run with --hints for a more direct hint on each failed check."))
+        if not all_hints:
+            lines.append(t("Run with --hints for a more direct hint on each failed check."))
     return "\n".join(lines)

@@ -16,7 +16,7 @@ EXERCISE = "ex08_threads"
 @pytest.mark.parametrize(
     ("variant", "name", "spelling"),
     [
-        ("set_daemon", "setDaemon()", "`t.daemon = True`"),
+        ("set_daemon", "setDaemon()", "`t.daemon = ...`"),
         ("get_name", "getName()", "`t.name`"),
         ("set_name", "setName()", "`t.name = ...`"),
         ("current_thread_in_task", "currentThread()", "`threading.current_thread()`"),

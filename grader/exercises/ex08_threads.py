@@ -37,7 +37,7 @@ HELPER = "grader-helper"
 NON_DAEMON_DELAY = 0.3
 _DEPRECATED = re.compile(r"^(\w+)\(\) is deprecated")
 CURRENT = {
-    "setDaemon": "t.daemon = True",
+    "setDaemon": "t.daemon = ...",
     "isDaemon": "t.daemon",
     "getName": "t.name",
     "setName": "t.name = ...",
