@@ -12,6 +12,7 @@ from grader.maintainer.stress import (
     Expectation,
     Row,
     Submission,
+    graded_as_a_whole,
     stress,
     submissions,
     table,
@@ -44,6 +45,31 @@ def test_holds_each_submission_to_its_declaration() -> None:
         else:
             assert submission.expected == Expectation.of(submission.path)
     assert any(s.expected is None for s in found if "hostile/" in s.name)
+
+
+def test_a_declaration_holds_for_all_start_methods_at_once(tmp_path: Path) -> None:
+    """A fixture right under fork only (a module-level lock) fails its declared check as a
+    student's grading does, under every method at once; one that passes that check under
+    every method on some run contradicts it, and so does a check that fails where the
+    declaration says only the others do."""
+    (exercise,) = [e for e in load_catalogue() if e.id == "ex01_process_lock"]
+    fixture = Submission(exercise, "global_lock", tmp_path / "x.py")
+    declared = Expectation(frozenset({"one_at_a_time"}), only=True)
+
+    def rows(fork: set[str], spawn: set[str], other: set[str]) -> dict[tuple[str, str, str], Row]:
+        return {
+            (exercise.id, "global_lock", method): Row(
+                runs=2, statuses={"one_at_a_time": seen, "each_once": other}
+            )
+            for method, seen in (("fork", fork), ("spawn", spawn))
+        }
+
+    right_under_fork = rows({"passed"}, {"failed"}, {"passed"})
+    assert declared.contradicted(graded_as_a_whole(right_under_fork, fixture)) == []
+    sometimes = rows({"passed"}, {"passed", "failed"}, {"passed"})
+    assert declared.contradicted(graded_as_a_whole(sometimes, fixture)) == ["one_at_a_time"]
+    more = rows({"failed"}, {"failed"}, {"passed", "failed"})
+    assert declared.contradicted(graded_as_a_whole(more, fixture)) == ["each_once"]
 
 
 def test_a_check_whose_status_changes_is_a_flip() -> None:
