@@ -15,6 +15,7 @@ a fixture fails it, and a fixture that does not score what it declares is named.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -228,7 +229,9 @@ def _failing_fixtures(
 
     failed_by: dict[tuple[str, str], list[str]] = {}
     contradicted: dict[str, list[str]] = {}
-    with ThreadPoolExecutor(max_workers=jobs or 2) as pool:
+    # One grading per core: each already runs its scenarios and start methods side by side
+    # (``jobs`` runs at once), and more at once starved right programs past their deadlines.
+    with ThreadPoolExecutor(max_workers=min(jobs or 2, os.cpu_count() or 1)) as pool:
         for submission, result in pool.map(graded, chosen):
             statuses = {c.name: c.status for c in result.checks}
             exercise = submission.exercise.id
