@@ -190,6 +190,9 @@ def test_ctrl_c_ends_the_grading_and_every_run(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As in a terminal: a test run started in the background (`cmd &` in a script) has
+        # SIGINT ignored, and Python keeps an ignored SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     started = time.monotonic()
     while time.monotonic() - started < 30 and not [

@@ -31,6 +31,9 @@ class Terminal:
     def __init__(self, *args: str) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: becomes the watch mode
+            # Ctrl+C as in a terminal, even when these tests run in the background (`cmd &`
+            # in a script ignores SIGINT, and Python keeps an ignored SIGINT ignored).
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.chdir(KIT)
             os.execv(sys.executable, [sys.executable, "-m", "grader", "watch", *args])
         self.output = ""
